@@ -1,0 +1,38 @@
+# `make run` and `make test` set everything up themselves (a virtual environment in .venv/).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+
+.PHONY: run test test-slow test-all bench lint baseline clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/livschancer $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow and not cluster" -n 2 -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m "slow and not cluster" -q
+
+test-all: test test-slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/denmark.py
+	$(PY) benchmarks/lc6/run.py --compare
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -1,0 +1,1 @@
+"""The simulation engine: counter-based random streams, population, numba kernels, simulate()."""
