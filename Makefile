@@ -28,11 +28,15 @@ test-all: test test-slow
 
 bench: $(STAMP)
 	$(PY) benchmarks/denmark.py
+	bash benchmarks/lc6/setup_compare.sh
 	$(PY) benchmarks/lc6/run.py --compare
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+
+baseline: $(STAMP)
+	$(PY) -m tests.baseline
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -57,10 +57,10 @@ def roofline(seed, person_id, move_cum, parent_cum, lc_cum, fj_cum, n_worker):
             pid = person_id[i]
             for age in range(1, 30):
                 w0, w1, w2, w3 = block_words(seed, pid, age, 0)
-                a = kernel.draw_categorical(move_cum[age, a], to_unit(w0))
-                p = kernel.draw_categorical(parent_cum[p], to_unit(w1))
-                s = kernel.draw_categorical(lc_cum[age, s], to_unit(w2))
-                f = kernel.draw_categorical(fj_cum[f], to_unit(w3))
+                a = kernel.draw_categorical_branchless(move_cum[age, a], to_unit(w0))
+                p = kernel.draw_categorical_branchless(parent_cum[p], to_unit(w1))
+                s = kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))
+                f = kernel.draw_categorical_branchless(fj_cum[f], to_unit(w3))
             acc += a + p + s + f
         out[w] = acc
     return out
@@ -98,7 +98,7 @@ def time_roofline(pop, params, repeats: int) -> float:
     parent = np.ascontiguousarray(
         np.stack([[1 - kp.parent_p[2, 0, 0, r], np.float32(1.0)] for r in (0, 1)])
     ).astype(np.float32)
-    lc = np.ascontiguousarray(kp.lc_cum[2, :, 0])
+    lc = np.ascontiguousarray(kp.lc_cum[0, 2, :, 0])
     fj = np.array([[0.6, 1.0], [0.3, 1.0]], np.float32)
     nw = numba.get_num_threads()
     roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, fj, nw)  # compile

@@ -81,7 +81,7 @@ def simulate_reference(seed, people, kp, year0, period_of_year, plan_active):
     n = people.person_id.shape[0]
     n_state = kp.lc_cum.shape[-1]
     n_year = period_of_year.shape[0]
-    counts = np.zeros((n_year, 30, kp.lc_cum.shape[2], n_state, n_state), np.int64)
+    counts = np.zeros((n_year, 30, kp.lc_cum.shape[3], n_state, n_state), np.int64)
     sex = people.sex.astype(np.int64)
     men = people.menapt.astype(np.int64)
     area = people.area.astype(np.int64)
@@ -107,10 +107,7 @@ def simulate_reference(seed, people, kp, year0, period_of_year, plan_active):
         if age <= 15:
             origin = prg.copy()
         cell = ((sex * 2 + men) * 3 + area) * 2 + origin
-        rows = kp.lc_cum[per, age, cell, state]
-        if kp.fj_or != 1.0:
-            mod = modify_rows(rows, kp.youth_entry[state], kp.fj_or)
-            rows = np.where((fj == 1)[:, None], mod, rows)
+        rows = kp.lc_cum[fj, per, age, cell, state]
         new = categorical(rows, unit(w[:, 2]))
         can = (13 <= age <= 20) & kp.fj_activity[new]
         pf = kp.fj_p[per, age, sex, men, area, fj]

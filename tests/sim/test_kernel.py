@@ -68,8 +68,9 @@ def test_cumulative_tail_is_exactly_one_and_monotone():
 def test_odds_ratio_changes_target_mass_as_the_odds_formula_says():
     p = np.array([0.5, 0.0, 0.2, 0.3])
     target = np.array([False, False, True, False])
-    out = np.empty(4, np.float32)
-    assert kernel.modify_row(cumulative(p), target, 3.0, out)
+    out = np.empty((2, 4), np.float32)
+    assert kernel.modify_row(cumulative(p)[None, :], 0, target[None, :], 0, 3.0, out, 1)
+    out = out[1]
     q = np.diff(out.astype(np.float64), prepend=0.0)
     p1 = 3 * 0.2 / (1 - 0.2 + 3 * 0.2)
     np.testing.assert_allclose(q[2], p1, atol=1e-6)
@@ -79,11 +80,21 @@ def test_odds_ratio_changes_target_mass_as_the_odds_formula_says():
 
 
 def test_odds_ratio_on_row_without_target_mass_leaves_it_alone():
-    out = np.full(3, -1, np.float32)
-    assert not kernel.modify_row(
-        cumulative(np.array([0.4, 0.6, 0.0])), np.array([False, False, True]), 2.0, out
-    )
+    out = np.full((1, 3), -1, np.float32)
+    cum = cumulative(np.array([[0.4, 0.6, 0.0]]))
+    assert not kernel.modify_row(cum, 0, np.array([[False, False, True]]), 0, 2.0, out, 0)
     assert (out == -1).all()
+
+
+def test_draw_row_equals_draw_categorical_on_each_row():
+    rng = np.random.default_rng(8)
+    p = rng.dirichlet(np.ones(18) * 0.4, size=50)
+    p[p < 0.02] = 0
+    p /= p.sum(axis=1, keepdims=True)
+    table = cumulative(p)
+    for u in np.linspace(0, ALMOST_ONE, 301):
+        for r in range(50):
+            assert kernel.draw_row(table, r, u) == kernel.draw_categorical(table[r], u)
 
 
 def _setup(params, population, seed=11):
@@ -108,3 +119,32 @@ def test_kernel_matches_numpy_twin(params, population):
     np.testing.assert_array_equal(counts.sum(axis=0), ref_counts)
     np.testing.assert_array_equal(final, ref_final)
     assert len(states.LIFECOURSE) == 18
+
+
+def test_fritidsjob_table_applies_the_odds_ratio_to_youth_education_entry(params):
+    kp = pack_parameters(params)
+    base = np.diff(kp.lc_cum[0].astype(np.float64), prepend=0.0, axis=-1)
+    job = np.diff(kp.lc_cum[1].astype(np.float64), prepend=0.0, axis=-1)
+    # the NumPy twin's independent row-by-row modification of the float32 rows
+    flat = kp.lc_cum[0].reshape(-1, 18)
+    target = np.broadcast_to(kp.youth_entry, kp.lc_cum[0].shape).reshape(-1, 18)
+    want = reference.modify_rows(flat, target, params.fritidsjob_youth_edu_or)
+    np.testing.assert_allclose(kp.lc_cum[1].reshape(-1, 18), want, atol=2e-6)
+    # rows without any youth-education entry are untouched; zeros stay zeros
+    pt = (base * kp.youth_entry).sum(-1)
+    same = (pt == 0) | (pt == 1)
+    np.testing.assert_array_equal(job[same], base[same])
+    assert ((base == 0) <= (job == 0)).all()
+
+
+def test_branchless_draw_equals_early_exit_draw():
+    rng = np.random.default_rng(12)
+    p = rng.dirichlet(np.ones(6) * 0.5, size=200)
+    p[p < 0.05] = 0
+    p /= p.sum(axis=1, keepdims=True)
+    table = cumulative(p)
+    for u in np.concatenate([[0.0, ALMOST_ONE], np.linspace(0, ALMOST_ONE, 201)]):
+        for r in range(200):
+            assert kernel.draw_categorical_branchless(table[r], u) == kernel.draw_categorical(
+                table[r], u
+            )

@@ -15,12 +15,14 @@ this year, and before the draws of steps 2-4 it modifies; code blocks carry thes
    the origin used as a covariate is the current ``parent_rg`` until age 15 and is frozen at 15
    (domain.md 2.2).
 3. ``lifecourse``: the next (activity, attain) state from the row
-   ``lc_cum[period, a, cell, state]``, cell = (sex, menapt, area, origin).
+   ``lc_cum[fritidsjob, period, a, cell, state]``, cell = (sex, menapt, area, origin).
 4. ``fritidsjob``: at ages 13-20 while in school or youth education, from
    ``fj_p[period, a, sex, menapt, area, fritidsjob]``; otherwise 0.
 5. Modifiers, applied to the probabilities of steps 2-4 before their draws: activities reaching
    the person this year or still in effect (odds ratios on named transitions, model.md
-   section 6), and the fritidsjob -> youth education link for last year's job holders.
+   section 6). The fritidsjob -> youth education link for last year's job holders is the same
+   kind of odds ratio, but it applies to everyone alike, so ``sim/pack.py`` applies it once
+   and the kernel reads those persons' rows from a second table.
 
 Odds ratios act on the probability p of the targeted outcome (a set of ``to`` states) as
 ``p1 = OR p / (1 - p + OR p)`` (domain.md 5.5); the other outcomes of the row are scaled by
@@ -81,24 +83,57 @@ def draw_categorical(cum, u):
 
 
 @njit(cache=True, inline="always")
+def draw_categorical_branchless(cum, u):
+    """Same result as :func:`draw_categorical` for a monotone cumulative row, computed as the
+    number of entries ``<= u`` among all but the last: no data-dependent branch and a loop LLVM
+    can vectorise. Faster on short rows held in L1 (the LC6 benchmark, the roofline); slower
+    than the early-exit search in the full model, where rows come from large tables (measured,
+    BENCHMARKS.md)."""
+    k = 0
+    for j in range(cum.shape[0] - 1):
+        k += cum[j] <= u
+    return k
+
+
+@njit(cache=True, inline="always")
 def odds_scale(p, odds_ratio):
     """Probability after multiplying the odds of ``p`` by ``odds_ratio`` (domain.md 5.5)."""
     return odds_ratio * p / (1.0 - p + odds_ratio * p)
 
 
+@njit(cache=True, inline="always")
+def draw_row(table, r, u):
+    """:func:`draw_categorical` on row ``r`` of a 2-D table of cumulative rows.
+
+    Why a row index and not ``table[r]``: inside a kernel every array view is a reference-
+    counted object, and views of the shared parameter tables taken in the person loop mean
+    reference-count traffic on the same counters from every thread. On this 2-core machine the
+    difference was within timing noise (BENCHMARKS.md); it is a precaution for machines with
+    more threads, not measured here.
+    """
+    n = table.shape[1]
+    for j in range(n - 1):
+        if u < table[r, j]:
+            return j
+    return n - 1
+
+
 @njit(cache=True)
-def modify_row(cum, target, odds_ratio, out):
-    """Write into ``out`` the cumulative row of ``cum`` with the odds of reaching any state in
-    ``target`` (bool mask) multiplied by ``odds_ratio``. Returns False (and leaves ``out``
-    untouched) when the row has no mass on the target or on its complement."""
-    n = cum.shape[0]
+def modify_row(src, r, target, t, odds_ratio, out, o):
+    """Write into row ``o`` of ``out`` the cumulative row ``r`` of ``src`` with the odds of
+    reaching any state in row ``t`` of the bool mask ``target`` multiplied by ``odds_ratio``.
+
+    Returns False (and leaves ``out`` untouched) when the row has no mass on the target or on
+    its complement. ``src`` and ``out`` may be the same array if ``r != o``.
+    """
+    n = src.shape[1]
     p_t = 0.0
     prev = 0.0
     for j in range(n):
-        pj = np.float64(cum[j]) - prev
-        prev = np.float64(cum[j])
-        if target[j]:
-            p_t += pj
+        c = np.float64(src[r, j])
+        if target[t, j]:
+            p_t += c - prev
+        prev = c
     if p_t <= 0.0 or p_t >= 1.0:
         return False
     p1 = odds_scale(p_t, odds_ratio)
@@ -108,14 +143,15 @@ def modify_row(cum, target, odds_ratio, out):
     acc = 0.0
     last = -1
     for j in range(n):
-        pj = np.float64(cum[j]) - prev
-        prev = np.float64(cum[j])
+        c = np.float64(src[r, j])
+        pj = c - prev
+        prev = c
         if pj > 0.0:
             last = j
-        acc += pj * (f_t if target[j] else f_o)
-        out[j] = acc
+        acc += pj * (f_t if target[t, j] else f_o)
+        out[o, j] = acc
     for j in range(last, n):
-        out[j] = 1.0
+        out[o, j] = 1.0
     return True
 
 
@@ -143,8 +179,6 @@ def simulate_persons(
     move_cum,
     parent_p,
     fj_p,
-    fj_or,
-    youth_entry,
     fj_activity,
     act_process,
     act_age,
@@ -173,11 +207,10 @@ def simulate_persons(
     person_id : uint64 (n,); birth_year : int32 (n,); sex, menapt, area0, parent_rg0 : int8 (n,)
     year0 : int, calendar year of index 0 of ``period_of_year``, ``plan_active`` and ``counts``
     period_of_year : int64 (n_year,); plan_active : bool (n_year,)
-    lc_cum : float32 (n_period, 30, n_cell, n_state, n_state), cumulative over the last axis
+    lc_cum : float32 (2, n_period, 30, n_cell, n_state, n_state), cumulative over the last axis;
+        index 0 of the first axis for persons without a fritidsjob last year, 1 for holders
     move_cum : float32 (30, 2, 2, n_area, n_area); parent_p : float32 (n_period, n_area, 2, 2)
     fj_p : float32 (n_period, 30, 2, 2, n_area, 2)
-    fj_or : float64, odds ratio on entering youth education after a fritidsjob year
-    youth_entry : bool (n_state, n_state), True where from -> to enters youth education
     fj_activity : bool (n_state,), True for the activities that allow a fritidsjob
     act_* : the K activities (K may be 0); act_process int8 (K,), act_age int16 (K, 2),
         act_year int32 (K, 2), act_cell bool (K, n_cell), act_coverage float64 (K,),
@@ -191,6 +224,15 @@ def simulate_persons(
     final : int16 (n, N_FINAL) per-person final states, or shape (0, N_FINAL) to skip
     """
     n_area = move_cum.shape[3]
+    n_men = move_cum.shape[1]
+    n_prg = move_cum.shape[2]
+    n_period = lc_cum.shape[1]
+    n_age = lc_cum.shape[2]
+    n_cell = lc_cum.shape[3]
+    n_state = lc_cum.shape[4]
+    # 2-D views made once: rows are then addressed by index (see draw_row)
+    lc2 = lc_cum.reshape(-1, n_state)
+    mv2 = move_cum.reshape(-1, n_area)
     n_act = act_process.shape[0]
     want_final = final.shape[0] > 0
     for i in range(lo, hi):
@@ -222,7 +264,8 @@ def simulate_persons(
             w_move, w_par, w_lc, w_fj = block_words(seed, pid, age, 0)
 
             # 1. residential move
-            area = draw_categorical(move_cum[age, s_men, prg, area], to_unit(w_move))
+            mr = ((age * n_men + s_men) * n_prg + prg) * n_area + area
+            area = draw_row(mv2, mr, to_unit(w_move))
             cell = ((s_sex * 2 + s_men) * n_area + area) * 2 + origin
 
             # 5. activities reaching the person this year (take-up among the eligible, by the
@@ -253,22 +296,29 @@ def simulate_persons(
 
             # 3. life-course state
             cell = ((s_sex * 2 + s_men) * n_area + area) * 2 + origin
-            row = lc_cum[per, age, cell, state]
-            cur = 0
-            if fj == 1 and fj_or != 1.0:
-                if modify_row(row, youth_entry[state], fj_or, scratch[cur]):
-                    row = scratch[cur]
-                    cur = 1 - cur
+            # last year's fritidsjob picks the table (the odds ratio on entering youth education
+            # for job holders is applied once, in sim/pack.py, not per person-year)
+            ri = (((fj * n_period + per) * n_age + age) * n_cell + cell) * n_state + state
+            # cur: the scratch row holding an activity-modified row, -1 while unmodified
+            cur = -1
             for k in range(n_act):
                 if (
                     act_process[k] == PROCESS_LIFECOURSE
                     and age - last_taken[k] <= act_persist[k]
                     and act_from[k, state]
                 ):
-                    if modify_row(row, act_to[k], act_or[k], scratch[cur]):
-                        row = scratch[cur]
-                        cur = 1 - cur
-            new_state = draw_categorical(row, to_unit(w_lc))
+                    dst = 0 if cur < 0 else 1 - cur
+                    if cur < 0:
+                        ok = modify_row(lc2, ri, act_to, k, act_or[k], scratch, dst)
+                    else:
+                        ok = modify_row(scratch, cur, act_to, k, act_or[k], scratch, dst)
+                    if ok:
+                        cur = dst
+            u_lc = to_unit(w_lc)
+            if cur < 0:
+                new_state = draw_row(lc2, ri, u_lc)
+            else:  # an activity modified the row
+                new_state = draw_row(scratch, cur, u_lc)
 
             # 4. fritidsjob, ages 13-20 in school or youth education
             if FJ_AGE_LO <= age <= FJ_AGE_HI and fj_activity[new_state]:
@@ -315,8 +365,6 @@ def simulate_chunk(
     move_cum,
     parent_p,
     fj_p,
-    fj_or,
-    youth_entry,
     fj_activity,
     act_process,
     act_age,
@@ -340,7 +388,7 @@ def simulate_chunk(
     """
     n = person_id.shape[0]
     n_worker = counts.shape[0]
-    n_state = lc_cum.shape[3]
+    n_state = lc_cum.shape[5]
     n_act = act_process.shape[0]
     for w in prange(n_worker):
         lo = (n * w) // n_worker
@@ -362,8 +410,6 @@ def simulate_chunk(
             move_cum,
             parent_p,
             fj_p,
-            fj_or,
-            youth_entry,
             fj_activity,
             act_process,
             act_age,

@@ -41,15 +41,33 @@ def cumulative(p: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cum.astype(np.float32))
 
 
+def odds_modified(p: np.ndarray, target: np.ndarray, odds_ratio: float) -> np.ndarray:
+    """Rows of ``p`` (last axis) with the odds of reaching ``target`` multiplied by
+    ``odds_ratio``: ``p1 = OR p / (1 - p + OR p)`` on the target's total probability, the
+    other outcomes scaled by ``(1 - p1) / (1 - p)`` (domain.md 5.5). ``target`` broadcasts
+    against ``p``. Rows with no mass on the target or on its complement are left alone."""
+    p = np.asarray(p, dtype=np.float64)
+    pt = (p * target).sum(axis=-1, keepdims=True)
+    ok = (pt > 0) & (pt < 1)
+    safe = np.where(ok, pt, 0.5)
+    p1 = odds_ratio * safe / (1 - safe + odds_ratio * safe)
+    scaled = p * np.where(target, p1 / safe, (1 - p1) / (1 - safe))
+    return np.where(ok, scaled, p)
+
+
 @dataclass(frozen=True)
 class KernelParams:
-    """The parameter arrays of :func:`kernel.simulate_chunk` (see its docstring)."""
+    """The parameter arrays of :func:`kernel.simulate_chunk` (see its docstring).
+
+    ``lc_cum[0]`` holds the life-course rows, ``lc_cum[1]`` the same rows for persons who held
+    a fritidsjob last year, with the odds of entering youth education multiplied by
+    ``fritidsjob_youth_edu_or``.
+    """
 
     lc_cum: np.ndarray
     move_cum: np.ndarray
     parent_p: np.ndarray
     fj_p: np.ndarray
-    fj_or: float
     youth_entry: np.ndarray
     fj_activity: np.ndarray
     birth_state: int
@@ -65,8 +83,9 @@ def pack_parameters(params: ModelParameters) -> KernelParams:
     youth = states.ACTIVITY.index("youth_edu")
     youth_entry = (activity[None, :] == youth) & (activity[:, None] != youth)
     fj_acts = [states.ACTIVITY.index(a) for a in states.FRITIDSJOB_ACTIVITIES]
+    with_job = odds_modified(lc, youth_entry, float(params.fritidsjob_youth_edu_or))
     return KernelParams(
-        lc_cum=cumulative(lc),
+        lc_cum=cumulative(np.stack([lc, with_job])),
         move_cum=cumulative(params.move.transpose(*dims.MOVE_PROBS).values),
         parent_p=np.ascontiguousarray(
             params.parent.transpose(*dims.PARENT_PROBS).values, dtype=np.float32
@@ -74,7 +93,6 @@ def pack_parameters(params: ModelParameters) -> KernelParams:
         fj_p=np.ascontiguousarray(
             params.fritidsjob.transpose(*dims.FRITIDSJOB_PROBS).values, dtype=np.float32
         ),
-        fj_or=float(params.fritidsjob_youth_edu_or),
         youth_entry=np.ascontiguousarray(youth_entry),
         fj_activity=np.isin(activity, fj_acts),
         birth_state=states.lifecourse_code(*states.BIRTH_STATE),

@@ -104,8 +104,6 @@ def run_kernel(
         kp.move_cum,
         kp.parent_p,
         kp.fj_p,
-        kp.fj_or,
-        kp.youth_entry,
         kp.fj_activity,
         ka.process,
         ka.age,
