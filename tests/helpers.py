@@ -7,28 +7,13 @@ import xarray as xr
 
 from livschancer import dims, states
 from livschancer.sim.config import PopulationConfig
-from livschancer.transitions.params import ModelParameters, Period
+from livschancer.transitions.params import ModelParameters, Period, labels
 
 PERIODS = (Period("early", 1900, 2007), Period("mid", 2008, 2019), Period("late", 2020, 2200))
 
 
 def _coords(names: tuple[str, ...], periods: tuple[Period, ...]) -> dict[str, list]:
-    table = {
-        "period": [p.name for p in periods],
-        "age": list(states.AGES),
-        "sex": list(states.SEX),
-        "menapt": list(states.MENAPT),
-        "area": list(states.AREA),
-        "origin": list(states.ORIGIN),
-        "from": list(states.LIFECOURSE),
-        "to": list(states.LIFECOURSE),
-        "area_from": list(states.AREA),
-        "area_to": list(states.AREA),
-        "parent_rg": [0, 1],
-        "parent_rg_from": [0, 1],
-        "fritidsjob_from": [0, 1],
-    }
-    return {n: table[n] for n in names}
+    return labels(names, periods)
 
 
 def random_params(

@@ -230,6 +230,8 @@ def simulate_persons(
     n_age = lc_cum.shape[2]
     n_cell = lc_cum.shape[3]
     n_state = lc_cum.shape[4]
+    # the cell flattens (sex, menapt, area, origin) in C order (sim/pack.py, dims.CELL)
+    n_org = n_cell // (fj_p.shape[2] * n_men * n_area)
     # 2-D views made once: rows are then addressed by index (see draw_row)
     lc2 = lc_cum.reshape(-1, n_state)
     mv2 = move_cum.reshape(-1, n_area)
@@ -253,7 +255,7 @@ def simulate_persons(
             last_taken[k] = -1000
         # age 0: the birth record, from == to
         yi = by - year0
-        cell = ((s_sex * 2 + s_men) * n_area + area) * 2 + origin
+        cell = ((s_sex * n_men + s_men) * n_area + area) * n_org + origin
         counts[yi, 0, cell, state, state] += 1
         if area == supported and plan_active[yi]:
             exposure += 1
@@ -266,7 +268,7 @@ def simulate_persons(
             # 1. residential move
             mr = ((age * n_men + s_men) * n_prg + prg) * n_area + area
             area = draw_row(mv2, mr, to_unit(w_move))
-            cell = ((s_sex * 2 + s_men) * n_area + area) * 2 + origin
+            cell = ((s_sex * n_men + s_men) * n_area + area) * n_org + origin
 
             # 5. activities reaching the person this year (take-up among the eligible, by the
             # cell after this year's move), before the draws of steps 2-4
@@ -295,7 +297,7 @@ def simulate_persons(
                 origin = prg
 
             # 3. life-course state
-            cell = ((s_sex * 2 + s_men) * n_area + area) * 2 + origin
+            cell = ((s_sex * n_men + s_men) * n_area + area) * n_org + origin
             # last year's fritidsjob picks the table (the odds ratio on entering youth education
             # for job holders is applied once, in sim/pack.py, not per person-year)
             ri = (((fj * n_period + per) * n_age + age) * n_cell + cell) * n_state + state

@@ -14,7 +14,7 @@ import xarray as xr
 from livschancer import dims, states
 from livschancer.errors import ConfigError
 from livschancer.sim import kernel
-from livschancer.transitions.params import ModelParameters
+from livschancer.transitions.params import ModelParameters, labels
 
 N_CELL = len(states.SEX) * len(states.MENAPT) * len(states.AREA) * len(states.ORIGIN)
 N_STATE = len(states.LIFECOURSE)
@@ -220,13 +220,7 @@ def label_counts(counts: np.ndarray, year0: int) -> xr.DataArray:
         dims=dims.COUNTS,
         coords={
             "year": np.arange(year0, year0 + n_year),
-            "age": list(states.AGES),
-            "sex": list(states.SEX),
-            "menapt": list(states.MENAPT),
-            "area": list(states.AREA),
-            "origin": list(states.ORIGIN),
-            "from": list(states.LIFECOURSE),
-            "to": list(states.LIFECOURSE),
+            **labels(dims.COUNTS[1:]),
         },
         name="counts",
         attrs={

@@ -85,27 +85,15 @@ class ModelParameters:
         ParameterError
             Naming the array, the rule and an example cell.
         """
-        names = [p.name for p in self.periods]
         _check_periods(self.periods, where)
         _check_dims(self.lifecourse, dims.LIFECOURSE_PROBS, f"{where}.lifecourse")
         _check_dims(self.move, dims.MOVE_PROBS, f"{where}.move")
         _check_dims(self.parent, dims.PARENT_PROBS, f"{where}.parent")
         _check_dims(self.fritidsjob, dims.FRITIDSJOB_PROBS, f"{where}.fritidsjob")
-        expected = {
-            "period": names,
-            "age": list(states.AGES),
-            "sex": list(states.SEX),
-            "menapt": list(states.MENAPT),
-            "area": list(states.AREA),
-            "origin": list(states.ORIGIN),
-            "from": list(states.LIFECOURSE),
-            "to": list(states.LIFECOURSE),
-            "area_from": list(states.AREA),
-            "area_to": list(states.AREA),
-            "parent_rg": [0, 1],
-            "parent_rg_from": [0, 1],
-            "fritidsjob_from": [0, 1],
-        }
+        expected = labels(
+            (*dims.LIFECOURSE_PROBS, *dims.MOVE_PROBS, *dims.PARENT_PROBS, *dims.FRITIDSJOB_PROBS),
+            self.periods,
+        )
         for name in ("lifecourse", "move", "parent", "fritidsjob"):
             arr = getattr(self, name)
             for d in arr.dims:
@@ -139,6 +127,27 @@ class ModelParameters:
                 f"{where}.fritidsjob_youth_edu_or", "must be a positive odds ratio", orv
             )
         return self
+
+
+def labels(names: tuple[str, ...], periods: tuple[Period, ...] = ()) -> dict[str, list]:
+    """The labels of each dim in ``names`` (from ``dims.py``), in code order: the one table of
+    coordinates that parameter arrays and count tensors are built and checked with."""
+    table: dict[str, list] = {
+        "period": [p.name for p in periods],
+        "age": list(states.AGES),
+        "sex": list(states.SEX),
+        "menapt": list(states.MENAPT),
+        "area": list(states.AREA),
+        "origin": list(states.ORIGIN),
+        "from": list(states.LIFECOURSE),
+        "to": list(states.LIFECOURSE),
+        "area_from": list(states.AREA),
+        "area_to": list(states.AREA),
+        "parent_rg": [0, 1],
+        "parent_rg_from": [0, 1],
+        "fritidsjob_from": [0, 1],
+    }
+    return {n: table[n] for n in names}
 
 
 def _check_periods(periods: tuple[Period, ...], where: str) -> None:

@@ -29,7 +29,7 @@ import yaml
 
 from livschancer import dims, states
 from livschancer.errors import ParameterError
-from livschancer.transitions.params import ModelParameters, Period
+from livschancer.transitions.params import ModelParameters, Period, labels
 
 NOTE = (
     "Provisional parameters built by hand from published figures (domain.md); "
@@ -633,19 +633,4 @@ def build_fritidsjob(k: Knobs) -> np.ndarray:
 
 
 def _label(arr: np.ndarray, names: tuple[str, ...], periods: tuple[Period, ...]) -> xr.DataArray:
-    coords: dict[str, list[Any]] = {
-        "period": [p.name for p in periods],
-        "age": list(states.AGES),
-        "sex": list(states.SEX),
-        "menapt": list(states.MENAPT),
-        "area": list(states.AREA),
-        "origin": list(states.ORIGIN),
-        "from": list(states.LIFECOURSE),
-        "to": list(states.LIFECOURSE),
-        "area_from": list(states.AREA),
-        "area_to": list(states.AREA),
-        "parent_rg": [0, 1],
-        "parent_rg_from": [0, 1],
-        "fritidsjob_from": [0, 1],
-    }
-    return xr.DataArray(arr, dims=names, coords={d: coords[d] for d in names})
+    return xr.DataArray(arr, dims=names, coords=labels(names, periods))

@@ -1,0 +1,1 @@
+"""Outputs: indicators computed from the transition-count tensor, and NetCDF files."""
