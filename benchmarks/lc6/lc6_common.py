@@ -100,6 +100,14 @@ def result_line(name: str, persons: int, seconds: float, error: float, **extra) 
     return " ".join(fields)
 
 
+def report(
+    name: str, persons: int, seconds: float, counts: np.ndarray, p: np.ndarray, **extra
+) -> None:
+    """Check ``counts`` against the exact shares and print the result line."""
+    error = max_share_error(counts, p)
+    print(result_line(name, persons, seconds, error, **extra), flush=True)
+
+
 def parse_line(line: str) -> dict[str, str]:
     """``key=value`` fields of a result line; the first word goes to ``"name"``."""
     words = line.split()

@@ -91,18 +91,15 @@ def main() -> None:
             if not ok:
                 raise RuntimeError("neworder.run failed")
             best = min(best, seconds)
-        err = common.max_share_error(model.counts, p)
-        print(
-            common.result_line(
-                name,
-                args.persons,
-                best,
-                err,
-                version=no.__version__,
-                setup_seconds=f"{setup:.3f}",
-                import_seconds=f"{t_import:.2f}",
-            ),
-            flush=True,
+        common.report(
+            name,
+            args.persons,
+            best,
+            model.counts,
+            p,
+            version=no.__version__,
+            setup_seconds=f"{setup:.3f}",
+            import_seconds=f"{t_import:.2f}",
         )
 
 

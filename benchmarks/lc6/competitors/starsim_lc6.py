@@ -79,18 +79,15 @@ def main() -> None:
     steps = len(sim.t.tvec)
     if steps != common.N_AGE:
         raise RuntimeError(f"expected {common.N_AGE} time steps, got {steps}")
-    err = common.max_share_error(mod.counts, p)
-    print(
-        common.result_line(
-            "starsim",
-            args.persons,
-            best,
-            err,
-            version=ss.__version__,
-            init_seconds=f"{init:.3f}",
-            import_seconds=f"{t_import:.2f}",
-        ),
-        flush=True,
+    common.report(
+        "starsim",
+        args.persons,
+        best,
+        mod.counts,
+        p,
+        version=ss.__version__,
+        init_seconds=f"{init:.3f}",
+        import_seconds=f"{t_import:.2f}",
     )
 
 

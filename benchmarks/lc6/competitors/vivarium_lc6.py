@@ -103,18 +103,15 @@ def main() -> None:
             best = min(best, time.perf_counter() - t0)
         if comp.age != common.N_AGE:
             raise RuntimeError(f"expected {common.N_AGE} time steps, got {comp.age}")
-        err = common.max_share_error(comp.counts, p)
-        print(
-            common.result_line(
-                name,
-                args.persons,
-                best,
-                err,
-                version=vivarium.__version__,
-                setup_seconds=f"{setup:.3f}",
-                import_seconds=f"{t_import:.2f}",
-            ),
-            flush=True,
+        common.report(
+            name,
+            args.persons,
+            best,
+            comp.counts,
+            p,
+            version=vivarium.__version__,
+            setup_seconds=f"{setup:.3f}",
+            import_seconds=f"{t_import:.2f}",
         )
 
 
