@@ -39,7 +39,9 @@ def test_bad_config_exits_2_with_one_message_and_no_output(tmp_path, override, f
     assert out.returncode == 2, out.stderr
     assert fragment in out.stderr
     assert "Traceback" not in out.stderr
-    assert [ln for ln in out.stderr.splitlines() if ln.startswith("livschancer: error")] != []
+    errors = [ln for ln in out.stderr.splitlines() if ln.startswith("livschancer: error")]
+    assert len(errors) == 1
+    assert fragment not in out.stdout  # said once, on stderr
     assert not list(tmp_path.glob("*.nc"))
     assert not list(tmp_path.glob(".*.tmp"))
 

@@ -7,7 +7,6 @@ no output file.
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from livschancer.sim.run import SimResult, simulate
 from livschancer.transitions.params import ModelParameters
 from livschancer.transitions.provisional import load_provisional
 
-log = logging.getLogger(__name__)
 EXIT_CONFIG = 2
 
 register()
@@ -107,7 +105,7 @@ def _app(cfg: DictConfig) -> None:
     try:
         run_app(cfg, Path(HydraConfig.get().runtime.output_dir))
     except LivschancerError as err:
-        log.error("%s", err)
+        # one line on stderr, no traceback (and no second copy through Hydra's console log)
         print(f"livschancer: error: {type(err).__name__}: {err}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
 

@@ -17,13 +17,37 @@ def _tensor():
     neet_y = "neet|youth_edu"
     base = {"year": 2019, "sex": "m", "menapt": "non_menapt"}
     # supported, restgruppe origin, age 19: 3 NEET with grundskole, 1 employed
-    c.loc[{**base, "age": 19, "area": "supported", "origin": "restgruppe", "from": neet_g, "to": neet_g}] = 3
-    c.loc[{**base, "age": 19, "area": "supported", "origin": "restgruppe", "from": emp, "to": emp}] = 1
+    c.loc[
+        {
+            **base,
+            "age": 19,
+            "area": "supported",
+            "origin": "restgruppe",
+            "from": neet_g,
+            "to": neet_g,
+        }
+    ] = 3
+    c.loc[
+        {**base, "age": 19, "area": "supported", "origin": "restgruppe", "from": emp, "to": emp}
+    ] = 1
     # rest, not origin, age 20: 1 NEET with youth education (not restgruppe), 9 employed
-    c.loc[{**base, "age": 20, "area": "rest", "origin": "not_restgruppe", "from": emp, "to": neet_y}] = 1
-    c.loc[{**base, "age": 20, "area": "rest", "origin": "not_restgruppe", "from": emp, "to": emp}] = 9
+    c.loc[
+        {**base, "age": 20, "area": "rest", "origin": "not_restgruppe", "from": emp, "to": neet_y}
+    ] = 1
+    c.loc[
+        {**base, "age": 20, "area": "rest", "origin": "not_restgruppe", "from": emp, "to": emp}
+    ] = 9
     # age 16 NEET without education: NEET but never restgruppe
-    c.loc[{**base, "age": 16, "area": "rest", "origin": "not_restgruppe", "from": "school|none", "to": "neet|none"}] = 2
+    c.loc[
+        {
+            **base,
+            "age": 16,
+            "area": "rest",
+            "origin": "not_restgruppe",
+            "from": "school|none",
+            "to": "neet|none",
+        }
+    ] = 2
     return c
 
 
@@ -42,7 +66,9 @@ def test_restgruppe_needs_low_attainment_and_age_18():
     young = indicators.restgruppe_by_age(t)
     assert int(young.sel(age=16)) == 0
     assert int(young.sel(age=19)) == 3
-    assert float(indicators.neet_share(t, (15, 17), 2019).sel(group="population", origin="all")) == 1.0
+    assert (
+        float(indicators.neet_share(t, (15, 17), 2019).sel(group="population", origin="all")) == 1.0
+    )
 
 
 def test_summary_table_has_bands_and_groups():
@@ -59,7 +85,8 @@ def test_summary_table_has_bands_and_groups():
 def test_stock_sums_over_from():
     t = _tensor()
     s = indicators.stock(t)
-    assert "from" not in s.dims and "state" in s.dims
+    assert "from" not in s.dims
+    assert "state" in s.dims
     assert int(s.sum()) == int(t.sum())
     assert set(dims.COUNTS) - set(s.dims) == {"from", "to"}
     assert list(s.state.values) == list(states.LIFECOURSE)

@@ -36,7 +36,9 @@ def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
 def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
     path = io.write_dataset(_ds(), tmp_path / "run.nc")
     before = path.read_bytes()
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", lambda *a, **k: (_ for _ in ()).throw(OSError("x")))
+    monkeypatch.setattr(
+        xr.Dataset, "to_netcdf", lambda *a, **k: (_ for _ in ()).throw(OSError("x"))
+    )
     with pytest.raises(OSError, match="x"):
         io.write_dataset(_ds(), path)
     assert path.read_bytes() == before

@@ -38,7 +38,9 @@ def _by_group_origin(num: xr.DataArray, den: xr.DataArray) -> xr.DataArray:
             dd = d if o == "all" else d.sel(origin=[o])
             total = float(dd.sum())
             out[gi, oi] = float(nn.sum()) / total if total > 0 else np.nan
-    return xr.DataArray(out, dims=("group", "origin"), coords={"group": list(GROUPS), "origin": list(ORIGINS)})
+    return xr.DataArray(
+        out, dims=("group", "origin"), coords={"group": list(GROUPS), "origin": list(ORIGINS)}
+    )
 
 
 def state_share(
