@@ -14,7 +14,7 @@ import xarray as xr
 from livschancer import dims, states
 from livschancer.errors import ConfigError
 from livschancer.sim import kernel
-from livschancer.transitions.params import ModelParameters, labels
+from livschancer.transitions.params import ModelParameters, apply_odds_ratio, labels
 
 N_CELL = len(states.SEX) * len(states.MENAPT) * len(states.AREA) * len(states.ORIGIN)
 N_STATE = len(states.LIFECOURSE)
@@ -50,7 +50,7 @@ def odds_modified(p: np.ndarray, target: np.ndarray, odds_ratio: float) -> np.nd
     pt = (p * target).sum(axis=-1, keepdims=True)
     ok = (pt > 0) & (pt < 1)
     safe = np.where(ok, pt, 0.5)
-    p1 = odds_ratio * safe / (1 - safe + odds_ratio * safe)
+    p1 = apply_odds_ratio(safe, odds_ratio)
     scaled = p * np.where(target, p1 / safe, (1 - p1) / (1 - safe))
     return np.where(ok, scaled, p)
 

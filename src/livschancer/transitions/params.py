@@ -129,6 +129,14 @@ class ModelParameters:
         return self
 
 
+def apply_odds_ratio(p: np.ndarray | float, odds_ratio: np.ndarray | float) -> np.ndarray:
+    """``p`` with its odds multiplied by ``odds_ratio``: ``OR p / (1 - p + OR p)`` (domain.md
+    5.5); p = 0 stays 0 and p = 1 stays 1. The one NumPy form of the formula (the kernels carry
+    an njit twin, ``sim.kernel.odds_scale``)."""
+    p = np.asarray(p, dtype=float)
+    return p * odds_ratio / (1.0 - p + p * odds_ratio)
+
+
 def labels(names: tuple[str, ...], periods: tuple[Period, ...] = ()) -> dict[str, list]:
     """The labels of each dim in ``names`` (from ``dims.py``), in code order: the one table of
     coordinates that parameter arrays and count tensors are built and checked with."""

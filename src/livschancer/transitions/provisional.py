@@ -29,7 +29,7 @@ import yaml
 
 from livschancer import dims, states
 from livschancer.errors import ParameterError
-from livschancer.transitions.params import ModelParameters, Period, labels
+from livschancer.transitions.params import ModelParameters, Period, apply_odds_ratio, labels
 
 NOTE = (
     "Provisional parameters built by hand from published figures (domain.md); "
@@ -255,12 +255,6 @@ def _cell(arr: np.ndarray) -> np.ndarray:
     return arr.reshape(arr.shape[0], N_AGE, 1, 1, 1, 1)
 
 
-def adjust(p: np.ndarray, odds_ratio: np.ndarray | float) -> np.ndarray:
-    """``p`` with its odds multiplied by ``odds_ratio`` (p = 1 stays 1, p = 0 stays 0)."""
-    p = np.asarray(p, dtype=float)
-    return p * odds_ratio / (1.0 - p + p * odds_ratio)
-
-
 def covariate_or(k: Knobs, key: str) -> np.ndarray:
     """Combined odds ratio of the hazard ``key`` over the covariate cell."""
 
@@ -281,7 +275,7 @@ def split_with_or(
     shares: dict[str, np.ndarray], key: str, odds_ratio: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Shares with ``shares[key]`` odds-adjusted and the others rescaled to keep the sum 1."""
-    target = adjust(_cell(shares[key]), odds_ratio)
+    target = apply_odds_ratio(_cell(shares[key]), odds_ratio)
     rest = 1.0 - _cell(shares[key])
     scale = np.divide(1.0 - target, rest, out=np.zeros_like(target), where=rest > 0)
     return {n: target if n == key else _cell(s) * scale for n, s in shares.items()}
@@ -350,11 +344,11 @@ def _exam_pass(k: Knobs) -> np.ndarray:
         _cell(k.prob(f"{key}.pass_rest_restgruppe")),
         _cell(k.prob(f"{key}.pass_rest_not_restgruppe")),
     )
-    other = adjust(rest, _cell(k.odds(f"{key}.other_public_or")))
+    other = apply_odds_ratio(rest, _cell(k.odds(f"{key}.other_public_or")))
     p = np.where(_SUPPORTED, sup, np.where(_OTHER_PUBLIC, other, rest))
     # The sex odds ratio is centred: boys get OR^-1/2, girls OR^+1/2, so the average is kept.
     sex_or = _cell(k.odds(f"{key}.female_or")) ** np.where(_FEMALE, 0.5, -0.5)
-    return adjust(p, sex_or * np.where(_MENAPT, _cell(k.odds(f"{key}.menapt_or")), 1.0))
+    return apply_odds_ratio(p, sex_or * np.where(_MENAPT, _cell(k.odds(f"{key}.menapt_or")), 1.0))
 
 
 def _school_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
@@ -409,14 +403,16 @@ def _school_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
 def _completion_and_dropout(
     k: Knobs, key: str, dropout_or: np.ndarray, completion_or: float | np.ndarray = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    c = adjust(_cell(k.prob(f"{key}.completion", ("scalar", "age"))), completion_or)
-    d = adjust(_cell(k.prob(f"{key}.dropout", ("scalar", "age"))), dropout_or)
+    c = apply_odds_ratio(_cell(k.prob(f"{key}.completion", ("scalar", "age"))), completion_or)
+    d = apply_odds_ratio(_cell(k.prob(f"{key}.dropout", ("scalar", "age"))), dropout_or)
     return c, d
 
 
 def _edu_choice(k: Knobs, ors: dict[str, np.ndarray]) -> np.ndarray:
     """P(higher rather than vocational education | entering education with a youth education)."""
-    return adjust(_cell(k.prob("lifecourse.youth_edu.higher_edu_choice")), ors["higher_edu_choice"])
+    return apply_odds_ratio(
+        _cell(k.prob("lifecourse.youth_edu.higher_edu_choice")), ors["higher_edu_choice"]
+    )
 
 
 def _youth_edu_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
@@ -433,7 +429,7 @@ def _youth_edu_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
         {"edu": edu, "neet": neet, "emp": 1 - edu - neet}, "neet", ors["neet_entry"]
     )
     higher = _edu_choice(k, ors)
-    to_neet = adjust(_cell(k.prob(f"{key}.dropout_to_neet")), ors["neet_entry"])
+    to_neet = apply_odds_ratio(_cell(k.prob(f"{key}.dropout_to_neet")), ors["neet_entry"])
     for attain in ("none", "grundskole"):
         c_or = 1.0 if attain == "grundskole" else k.odds(f"{key}.no_exam_completion_or")[0, 0]
         d_or = ors["dropout"] * (
@@ -468,7 +464,7 @@ def _vocational_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
     after = split_with_or(
         {"emp": emp, "neet": neet, "edu": np.clip(1 - emp - neet, 0, 1)}, "neet", ors["neet_entry"]
     )
-    to_neet = adjust(_cell(k.prob(f"{key}.dropout_to_neet")), ors["neet_entry"])
+    to_neet = apply_odds_ratio(_cell(k.prob(f"{key}.dropout_to_neet")), ors["neet_entry"])
     m.row(
         "vocational|youth_edu",
         {
@@ -485,8 +481,8 @@ def _vocational_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
 def _higher_edu_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
     key = "lifecourse.higher_edu"
     c, d = _completion_and_dropout(k, key, ors["dropout"])
-    to_neet_c = adjust(_cell(k.prob(f"{key}.completion_to_neet")), ors["neet_entry"])
-    to_neet_d = adjust(_cell(k.prob(f"{key}.dropout_to_neet")), ors["neet_entry"])
+    to_neet_c = apply_odds_ratio(_cell(k.prob(f"{key}.completion_to_neet")), ors["neet_entry"])
+    to_neet_d = apply_odds_ratio(_cell(k.prob(f"{key}.dropout_to_neet")), ors["neet_entry"])
     for attain in ("youth_edu", "vocational"):
         m.row(
             f"higher_edu|{attain}",
@@ -515,16 +511,20 @@ def _adult_rows(k: Knobs, m: _Matrix, ors: dict[str, np.ndarray]) -> None:
     """Employed and NEET persons: NEET entry, NEET exit, and return to education."""
     key = "lifecourse.adult"
     period_or = _cell(k.odds(f"{key}.period_neet_entry_or"))
-    ret = adjust(
+    ret = apply_odds_ratio(
         _cell(k.prob(f"{key}.education_return", ("age",))),
         _cell(k.odds(f"{key}.period_education_return_or")),
     )
-    ret_emp = adjust(ret, _cell(k.odds(f"{key}.employed_return_or")))
-    ret_neet = adjust(ret, ors["neet_exit"])
+    ret_emp = apply_odds_ratio(ret, _cell(k.odds(f"{key}.employed_return_or")))
+    ret_neet = apply_odds_ratio(ret, ors["neet_exit"])
     higher = _edu_choice(k, ors)
     for attain in states.ATTAIN:
-        entry = adjust(_cell(k.prob(f"{key}.neet_entry.{attain}")), ors["neet_entry"] * period_or)
-        exit_ = adjust(_cell(k.prob(f"{key}.neet_exit_employed.{attain}")), ors["neet_exit"])
+        entry = apply_odds_ratio(
+            _cell(k.prob(f"{key}.neet_entry.{attain}")), ors["neet_entry"] * period_or
+        )
+        exit_ = apply_odds_ratio(
+            _cell(k.prob(f"{key}.neet_exit_employed.{attain}")), ors["neet_exit"]
+        )
         targets = _education_targets(attain, higher)
         r_emp = ret_emp if targets else 0.0
         r_neet = ret_neet if targets else 0.0
@@ -617,7 +617,7 @@ def build_fritidsjob(k: Knobs) -> np.ndarray:
     prev = np.clip(level[:, None, :, None, :] * profile[None, :, None, None, None], 0.0, 0.99)
     menapt_or = k.odds(f"{key}.menapt_or")[:, 0].reshape(-1, 1, 1, 1, 1)
     is_menapt = (np.array(states.MENAPT) == "menapt").reshape(1, 1, 1, 2, 1)
-    prev = adjust(prev, np.where(is_menapt, menapt_or, 1.0))
+    prev = apply_odds_ratio(prev, np.where(is_menapt, menapt_or, 1.0))
     prev = np.where(in_ages[None, :, None, None, None], prev, 0.0)
     q = k.prob(f"{key}.persistence")[:, 0].reshape(-1, 1, 1, 1, 1)
     before = np.concatenate([np.zeros_like(prev[:, :1]), prev[:, :-1]], axis=1)
