@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: run test test-slow test-all bench lint baseline clean
+.PHONY: run test test-slow test-cluster test-all bench lint baseline clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -m "slow and not cluster" -q
+
+# Needs a running SLURM cluster (bash scripts/slurm_local.sh start); .ci/run starts one.
+test-cluster: $(STAMP)
+	$(PY) -m pytest -m cluster -q
 
 test-all: test test-slow
 

@@ -1,17 +1,23 @@
 """Denmark-size benchmark: the full yearly step against a roofline kernel, in the same run.
 
 All of Denmark aged 0-29 is about 1.8 million persons (model.md s.10): 30 birth cohorts of
-60,000, each simulated from age 0 to 29 on the shipped provisional parameters.
+60,000 (births 1990-2019, no arrivals), each simulated from age 0 to 29 on the shipped
+parameters.
 
-- roofline: only the unavoidable work per person-year: one Philox block (the four uniforms of
-  the yearly step) and four categorical draws from rows of the same sizes and contents as the
-  model's (area 3, parent 2, life course 18, fritidsjob 2), nothing else;
+- roofline: only the unavoidable work per person-year: the two Philox blocks (the four uniforms
+  of block 0 and the three risk-flag uniforms of block 2) and seven draws from rows of the same
+  sizes and contents as the model's (area 3, parent 2, life course 26, job 2, poverty 2,
+  parent_psych 2, crime 2), and the 4-byte record written, nothing else;
 - full: the model's kernel (``sim/kernel.simulate_chunk``): the same draws plus covariate cells,
-  periods, odds-ratio modifiers, counting into the tensor, exposure and membership;
+  periods, risk-flag odds ratios, membership, origin and the ever-flags;
+- count: the counting pass (``tallies/count.count_chunk``) that turns the records into tallies;
 - numpy: the pure-NumPy twin (``tests/sim/reference.py``) on a sample, as a second reference.
 
 The last line is
-``denmark persons=P years=Y seconds=S roofline_seconds=R ratio=S/R bytes_per_person=B``.
+``denmark persons=P years=Y seconds=S roofline_seconds=R ratio=S/R bytes_per_person=B``, where
+S is the kernel time and B the bytes the engine keeps per person for the whole run (the
+person-year records of the current chunk are a fixed buffer of ``sim.chunk_size`` x 120 bytes,
+reported separately).
 Run: ``.venv/bin/python benchmarks/denmark.py`` (or ``make bench``).
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -30,40 +37,40 @@ import numpy as np
 from numba import njit, prange
 
 from livschancer.sim import kernel
+from livschancer.sim.activities import pack_activities
 from livschancer.sim.config import PopulationConfig, SimConfig
 from livschancer.sim.pack import pack_parameters
-from livschancer.sim.population import draw_population
+from livschancer.sim.population import build_population, draw_people
 from livschancer.sim.rng import block_words, to_unit
-from livschancer.sim.run import births_from_config, cohorts_from_config, simulate
+from livschancer.sim.run import simulate, year_tables
+from livschancer.tallies.records import empty_records
 from livschancer.transitions.provisional import load_provisional
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @njit(cache=True, parallel=True)
-def roofline(seed, person_id, move_cum, parent_cum, lc_cum, fj_cum, n_worker):
-    """Per person-year: one Philox block and four categorical draws; returns a checksum."""
+def roofline(seed, person_id, move_cum, parent_cum, lc_cum, bern, state_out):
+    """Per person-year: two Philox blocks, seven categorical draws and a 4-byte record."""
     n = person_id.shape[0]
-    out = np.zeros(n_worker, np.int64)
-    for w in prange(n_worker):
-        lo = (n * w) // n_worker
-        hi = (n * (w + 1)) // n_worker
-        acc = 0
-        for i in range(lo, hi):
-            a = 2
-            p = 0
-            s = 0
-            f = 0
-            pid = person_id[i]
-            for age in range(1, 30):
-                w0, w1, w2, w3 = block_words(seed, pid, age, 0)
-                a = kernel.draw_categorical_branchless(move_cum[age, a], to_unit(w0))
-                p = kernel.draw_categorical_branchless(parent_cum[p], to_unit(w1))
-                s = kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))
-                f = kernel.draw_categorical_branchless(fj_cum[f], to_unit(w3))
-            acc += a + p + s + f
-        out[w] = acc
-    return out
+    for i in prange(n):
+        a = 2
+        p = 0
+        s = 0
+        f = 0
+        pid = person_id[i]
+        for age in range(1, 30):
+            w0, w1, w2, w3 = block_words(seed, pid, age, 0)
+            v0, v1, v2, _ = block_words(seed, pid, age, 2)
+            a = kernel.draw_categorical_branchless(move_cum[age, a], to_unit(w0))
+            p = kernel.draw_categorical_branchless(parent_cum[p], to_unit(w1))
+            s = kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))
+            f = kernel.draw_categorical_branchless(bern[f], to_unit(w3))
+            f += kernel.draw_categorical_branchless(bern[p], to_unit(v0))
+            f += kernel.draw_categorical_branchless(bern[a & 1], to_unit(v1))
+            f += kernel.draw_categorical_branchless(bern[s & 1], to_unit(v2))
+            f &= 1
+            state_out[i, age] = np.uint32(s | (a << 8) | (p << 16) | (f << 17))
 
 
 def denmark_population(scale: float = 1.0) -> PopulationConfig:
@@ -76,54 +83,58 @@ def denmark_population(scale: float = 1.0) -> PopulationConfig:
         cfg = compose(config_name="config")
     pop = validate(cfg).population
     pop.first_birth_year, pop.last_birth_year, pop.scale = 1990, 2019, scale
+    pop.arrivals.persons = []
     return pop
 
 
-def time_full(pop, params, threads: int, repeats: int) -> tuple[float, int]:
-    best = np.inf
+def time_full(pop, params, threads: int, repeats: int) -> tuple[float, float, int]:
+    best = best_count = np.inf
     n = 0
     for _ in range(repeats):
         r = simulate(1, pop, params, SimConfig(threads=threads, progress=False))
         best = min(best, r.timings["kernel_s"])
+        best_count = min(best_count, r.timings["count_s"])
         n = r.n_persons
-    return best, n
+    return best, best_count, n
 
 
 def time_roofline(pop, params, repeats: int) -> float:
-    kp = pack_parameters(params)
-    cohorts = cohorts_from_config(pop)
-    people = draw_population(1, cohorts, births_from_config(pop), 0, cohorts.n)
+    population = build_population(pop)
+    y0, per = year_tables(params, population)
+    tb = pack_parameters(params, per, y0)
+    people = draw_people(1, population, np.arange(population.n, dtype=np.uint64))
     # rows of the same sizes and contents as the model's (one period, one covariate cell)
-    move = np.ascontiguousarray(kp.move_cum[:, 0, 0])
+    move = np.ascontiguousarray(tb.move_cum[:, 0, 0])
     parent = np.ascontiguousarray(
-        np.stack([[1 - kp.parent_p[2, 0, 0, r], np.float32(1.0)] for r in (0, 1)])
+        np.stack([[1 - tb.parent_p[2, 0, 0, r], np.float32(1.0)] for r in (0, 1)])
     ).astype(np.float32)
-    lc = np.ascontiguousarray(kp.lc_cum[0, 2, :, 0])
-    fj = np.array([[0.6, 1.0], [0.3, 1.0]], np.float32)
-    nw = numba.get_num_threads()
-    roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, fj, nw)  # compile
+    lc = np.ascontiguousarray(tb.lc_cum[min(2, tb.lc_cum.shape[0] - 1), :, 0])
+    bern = np.array([[0.6, 1.0], [0.3, 1.0]], np.float32)
+    out = np.zeros((population.n, 30), np.uint32)
+    roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, bern, out)  # compile
     best = np.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        roofline(np.uint64(1), people.person_id, move, parent, lc, fj, nw)
+        roofline(np.uint64(1), people.person_id, move, parent, lc, bern, out)
         best = min(best, time.perf_counter() - t)
     return best
 
 
-def time_numpy_twin(params, n_persons: int) -> float:
+def time_numpy_twin(params, n_persons: int) -> float | None:
     sys.path.insert(0, str(ROOT))
-    from tests.sim.reference import simulate_reference
-
+    try:
+        from tests.sim.reference import simulate_reference
+    except ImportError:  # pragma: no cover - the twin's API is the tests' business
+        return None
     pop = denmark_population()
     pop.first_birth_year = pop.last_birth_year = 2000
     pop.births_per_year = n_persons
-    cohorts = cohorts_from_config(pop)
-    people = draw_population(1, cohorts, births_from_config(pop), 0, cohorts.n)
-    kp = pack_parameters(params)
-    per = np.array([params.period_of(y) for y in range(2000, 2030)], np.int64)
-    active = np.zeros(30, bool)
+    population = build_population(pop)
+    y0, per = year_tables(params, population)
+    tb = pack_parameters(params, per, y0)
+    people = draw_people(1, population, np.arange(population.n, dtype=np.uint64))
     t = time.perf_counter()
-    simulate_reference(1, people, kp, 2000, per, active)
+    simulate_reference(1, people, tb, pack_activities([]))
     return time.perf_counter() - t
 
 
@@ -141,7 +152,12 @@ def cold_and_warm_start() -> tuple[float, float]:
         "print(time.perf_counter()-t)"
     )
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "LIVSCHANCER_CACHE_DIR": cache,
+            "NUMBA_CACHE_DIR": cache,
+            "PYTHONPATH": str(ROOT),
+        }
         times = []
         for _ in range(2):
             out = subprocess.run(
@@ -163,21 +179,31 @@ def main() -> None:
     params = load_provisional()
     pop = denmark_population(args.scale)
     simulate(1, denmark_population(0.001), params, SimConfig(progress=False))  # compile/load
-    full_s, n = time_full(pop, params, args.threads, args.repeats)
+    full_s, count_s, n = time_full(pop, params, args.threads, args.repeats)
     roof_s = time_roofline(pop, params, args.repeats)
-    py = n * 29  # person-years with a draw (age 0 is the birth record)
-    twin_n = 20_000
-    twin_s = time_numpy_twin(params, twin_n) * (n / twin_n)
-    cohorts = cohorts_from_config(pop)
-    people = draw_population(1, cohorts, births_from_config(pop), 0, 1000)
-    bytes_pp = people.nbytes_per_person + kernel.N_FINAL * 2  # attributes + final states
-    print(f"threads={numba.get_num_threads()} persons={n:,} person-years={n * 30:,}")
+    py = n * 30
+    twin_n = 5_000
+    twin = time_numpy_twin(params, twin_n)
+    population = build_population(pop)
+    people = draw_people(1, population, np.arange(10, dtype=np.uint64))
+    bytes_pp = sum(a.itemsize for a in people)
+    rec = empty_records(1)
+    rec_pp = sum(a.itemsize * a.shape[-1] for a in rec[:3])
+    print(f"threads={numba.get_num_threads()} persons={n:,} person-years={py:,}")
     print(f"full model     {full_s:7.3f} s  {py / full_s / 1e6:7.1f} M person-years/s")
     print(f"roofline       {roof_s:7.3f} s  {py / roof_s / 1e6:7.1f} M person-years/s")
-    print(f"numpy twin     {twin_s:7.3f} s  (extrapolated from {twin_n:,} persons)")
+    print(f"counting       {count_s:7.3f} s  {py / count_s / 1e6:7.1f} M person-years/s")
+    if twin is not None:
+        twin_s = twin * (n / twin_n)
+        print(f"numpy twin     {twin_s:7.3f} s  (extrapolated from {twin_n:,} persons)")
+        print(f"speed-up over the numpy twin = {twin_s / full_s:.1f}x")
     print(f"full / roofline throughput = {roof_s / full_s:.2f} (target >= 0.4)")
-    print(f"speed-up over the numpy twin = {twin_s / full_s:.1f}x")
-    print(f"state memory = {bytes_pp} bytes per person (target < 64)")
+    print(
+        f"state memory = {bytes_pp} bytes per person for the run (target < 64), plus "
+        f"{rec_pp} bytes per person of records for the current chunk only"
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this process: {peak:.0f} MB")
     if not args.no_cache_check:
         cold, warm = cold_and_warm_start()
         print(f"fresh process, empty numba cache: {cold:.1f} s; second process: {warm:.1f} s")

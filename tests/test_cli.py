@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from livschancer import dims
+from livschancer import __version__, cli, dims
 
 
 def _run(args, tmp_path):
@@ -29,9 +31,30 @@ def _run(args, tmp_path):
     ("override", "fragment"),
     [
         ("population.births_per_year=-1", "population.births_per_year: must be >= 0; got -1"),
-        ("population.area_at_birth.rest=2", "population.area_at_birth.rest: must be a probability"),
-        ("+population.menapt_share.nowhere=0.1", "menapt_share.nowhere: unknown area"),
+        (
+            "population.area_at_birth.0.shares.rest=2",
+            "population.area_at_birth[0].shares.rest: must be a probability",
+        ),
+        (
+            "+population.menapt_share.0.shares.nowhere=0.1",
+            "menapt_share[0].shares.nowhere: unknown area",
+        ),
+        ("population.arrivals.age_bands.0.from_age=40", "arrival ages must lie in 1-29"),
         ("report.neet_bands=[[10,40]]", "must be an age in 0-29; got 40"),
+        # mistakes Hydra finds itself (before: five lines and exit status 1)
+        ("seed=abc", "seed: must be an integer; got 'abc'"),
+        ("sim.thred=1", "sim.thred: unknown field; expected one of ['threads'"),
+        ("+sim.thread=1", "sim.thread: unknown field; expected one of ['threads'"),
+        ("population=nowhere", "population: must be one of the available options"),
+        ("seed=[1", "command line: must follow Hydra's override syntax"),
+        ("report.year=1.5", "report.year: must be an integer; got 1.5"),
+        # refused at validation instead of running (before: exit 0 and NaN or a crash)
+        ("report.neet_bands=[]", "report.neet_bands: must list at least one"),
+        ("output.file=..", "output.file: must be a plain file name"),
+        ("population.births_per_year=0", "population.births_per_year: must give at least one"),
+        ("population.scale=1e-9", "population.scale: is too small"),
+        ("population.first_birth_year=-1000000", "must be a year in 1900-2100; got -1000000"),
+        ("population.first_birth_year=2015", "report.neet_bands[0]: has no simulated persons"),
     ],
 )
 def test_bad_config_exits_2_with_one_message_and_no_output(tmp_path, override, fragment):
@@ -66,3 +89,138 @@ def test_run_writes_netcdf_with_provenance_and_prints_table(tmp_path):
         share = ds["neet_share"].sel(band="18-20", group="supported", origin="all")
         assert 0 < float(share) < 1
         assert np.isfinite(ds["restgruppe_share"].values).all()
+
+
+def test_existing_result_file_is_refused_before_simulating(tmp_path):
+    (tmp_path / "livschancer.nc").write_bytes(b"an earlier result")
+    out = _run(["sim.progress=false"], tmp_path)
+    assert out.returncode == 2, out.stderr
+    errors = [ln for ln in out.stderr.splitlines() if ln.startswith("livschancer: error")]
+    assert errors == [
+        "livschancer: error: ConfigError: output.file: exists already; set "
+        f"output.overwrite=true to replace it; got '{tmp_path / 'livschancer.nc'}'"
+    ]
+    assert (tmp_path / "livschancer.nc").read_bytes() == b"an earlier result"
+
+
+def test_invalid_parameter_yaml_names_the_file(tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text("provisional: true\nlifecourse: [1, 2\n")
+    out = _run([f"parameters.file={bad}", "sim.progress=false"], tmp_path / "run")
+    assert out.returncode == 2, out.stderr
+    assert "parameters.file: must be valid YAML" in out.stderr
+    assert str(bad) in out.stderr
+    assert "line 3" in out.stderr
+    assert "<byte string>" not in out.stderr
+
+
+def test_runs_started_together_get_their_own_run_directory(tmp_path):
+    """The default hydra.run.dir holds the time to the microsecond and the process id, so two
+    runs started in the same second never share a directory (Hydra's default did)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "livschancer",
+        "--cfg",
+        "hydra",
+        "--resolve",
+        "-p",
+        "hydra.run.dir",
+    ]
+    procs = [
+        subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    dirs = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        dirs.append(out.strip())
+        assert re.fullmatch(
+            rf"outputs/\d{{4}}-\d\d-\d\d/\d\d-\d\d-\d\d-\d{{6}}-{proc.pid}", dirs[-1]
+        )
+    assert dirs[0] != dirs[1]
+
+
+def test_version_and_help_exit_0(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"livschancer {__version__}\n"
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for part in (
+        "usage: livschancer",
+        "population.scale=",
+        "output.overwrite=true",
+        "hydra.run.dir=",
+        "Subcommands:",
+        *cli.SUBCOMMANDS,
+        "outputs/<date>/",
+        "Exit status",
+    ):
+        assert part in text, part
+
+
+def test_help_from_the_console_script_exits_0(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "livschancer", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0
+    assert "NEET" in out.stdout
+    assert not (tmp_path / "outputs").exists()  # no Hydra run started
+
+
+def test_subcommand_table():
+    expected = {
+        "score": "livschancer.outputs.score:main",
+        "compare": "livschancer.scenarios.compare:main",
+        "collect": "livschancer.sweeps.collect:main",
+        "synth": "livschancer.panel.synth:main",
+        "calibrate": "livschancer.calibration.fit:main",
+    }
+    assert {k: cli.SUBCOMMANDS.get(k) for k in expected} == expected
+
+
+def test_subcommand_gets_its_arguments_and_sets_the_exit_status(monkeypatch):
+    calls = []
+    fake = types.ModuleType("livschancer_fake_subcommand")
+    fake.main = lambda argv: calls.append(argv) or 3
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setitem(cli.SUBCOMMANDS, "fake", f"{fake.__name__}:main")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["fake", "a.nc", "--flag"])
+    assert (info.value.code, calls) == (3, [["a.nc", "--flag"]])
+
+
+def test_missing_subcommand_is_one_line_and_exit_2(monkeypatch, capsys):
+    monkeypatch.setitem(cli.SUBCOMMANDS, "later", "livschancer.not_yet.module:main")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["later", "x"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == "livschancer: error: later is not available in this version\n"
+
+
+def test_subcommand_config_error_is_one_line_and_exit_2(monkeypatch, capsys):
+    from livschancer.errors import ConfigError
+
+    def main(argv):
+        raise ConfigError("score.file", "must be an existing file", argv[0])
+
+    fake = types.ModuleType("livschancer_fake_failing")
+    fake.main = main
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setitem(cli.SUBCOMMANDS, "failing", f"{fake.__name__}:main")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["failing", "nope.nc"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "livschancer: error: ConfigError: score.file: must be an existing file; got 'nope.nc'\n"
+    )

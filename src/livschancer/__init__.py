@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# First, before any module with @njit(cache=True) is imported: numba reads its cache directory
+# when a decorator runs (numba_cache.py says why the package chooses it).
+import livschancer.numba_cache  # noqa: F401  # isort: skip
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -1,20 +1,63 @@
-"""Pure-NumPy twins of the numba kernels (style.md 1.3): slow, obvious, vectorised over persons.
+"""Pure-NumPy twin of the simulation kernel (style.md 1.3): slow, obvious, vectorised over persons.
 
-They share no code with ``sim/`` except the state registry, so a bug in a kernel shows up as a
-difference from its twin.
+It shares no code with ``livschancer.sim`` except the state registry (``states``) and the record
+layout (``tallies.records.BITS`` and ``ABSENT``): its own Philox, its own cumulative rows,
+categorical draw, odds-ratio arithmetic, activity masks and take-up blocks, and the model
+constants written out below from domain.md (a test checks them against
+``states.KERNEL_CONSTANTS`` and the kernel module). A bug in the kernel or in the packing of
+parameters shows up as a difference from :func:`simulate_reference`.
+
+Tables are indexed by named axes in full (``lc[period, age, sex, menapt, area, member, origin,
+from]``), never through the kernel's flattened cell.
 """
 
 from __future__ import annotations
 
+import zlib
+from typing import NamedTuple
+
 import numpy as np
 
 from livschancer import states
+from livschancer.tallies.records import ABSENT, BITS
 
+# --- model constants (domain.md 2.2, 2.3, 2.8, 2.9; model.md 3) ---------------------------
+ORIGIN_AGE = 15
+MEMBER_AGE_LO, MEMBER_AGE_HI = 15, 18
+MEMBER_YEARS = 2
+FJ_AGE_LO, FJ_AGE_HI = 13, 20
+JOB_AGE_LO, JOB_AGE_HI = 13, 29
+SUSPICION_AGE_LO, SUSPICION_AGE_HI = 10, 14
+CHARGE_MIN_AGE = 15
+POVERTY_EVER_LO, POVERTY_EVER_HI = 6, 18
+N_AGE = 30
+#: The twin's values under the registry's names (tests compare the three places).
+CONSTANTS: dict[str, int] = {
+    "ORIGIN_AGE": ORIGIN_AGE,
+    "MEMBER_AGE_LO": MEMBER_AGE_LO,
+    "MEMBER_AGE_HI": MEMBER_AGE_HI,
+    "MEMBER_YEARS": MEMBER_YEARS,
+    "FJ_AGE_LO": FJ_AGE_LO,
+    "FJ_AGE_HI": FJ_AGE_HI,
+    "JOB_AGE_LO": JOB_AGE_LO,
+    "JOB_AGE_HI": JOB_AGE_HI,
+    "SUSPICION_AGE_LO": SUSPICION_AGE_LO,
+    "SUSPICION_AGE_HI": SUSPICION_AGE_HI,
+    "CHARGE_MIN_AGE": CHARGE_MIN_AGE,
+    "POVERTY_EVER_LO": POVERTY_EVER_LO,
+    "POVERTY_EVER_HI": POVERTY_EVER_HI,
+    "N_AGE": N_AGE,
+}
+
+# --- Philox4x32-10 (Salmon et al. 2011) -----------------------------------------------------
 M0 = np.uint64(0xD2511F53)
 M1 = np.uint64(0xCD9E8D57)
 W0 = np.uint64(0x9E3779B9)
 W1 = np.uint64(0xBB67AE85)
 MASK = np.uint64(0xFFFFFFFF)
+#: Philox blocks (stream // 4) of the yearly step and of the risk flags.
+BLOCK_STEP = 0
+BLOCK_RISK = 2
 
 
 def philox4x32_10(ctr: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -38,8 +81,8 @@ def philox4x32_10(ctr: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 
 def block(seed: int, pid: np.ndarray, age: int, blk: int) -> np.ndarray:
-    """The four words of a block for each person id, (n, 4) uint64."""
-    pid = pid.astype(np.uint64)
+    """The four words of Philox block ``blk`` for each person id at ``age``: (n, 4) uint64."""
+    pid = np.asarray(pid).astype(np.uint64)
     n = pid.shape[0]
     ctr = np.stack(
         [pid & MASK, pid >> np.uint64(32), np.full(n, age, np.uint64), np.full(n, blk, np.uint64)],
@@ -51,76 +94,342 @@ def block(seed: int, pid: np.ndarray, age: int, blk: int) -> np.ndarray:
 
 
 def unit(words: np.ndarray) -> np.ndarray:
+    """Uniforms in [0, 1) from 32-bit words."""
     return words.astype(np.float64) * 2.0**-32
 
 
+def takeup_block(name: str) -> int:
+    """An activity's take-up block: CRC-32 of the UTF-8 name in the low 31 bits, top bit set."""
+    return (zlib.crc32(name.encode("utf-8")) % 2**31) + 2**31
+
+
+# --- rows and draws ---------------------------------------------------------------------------
+
+
+def cumulative(p: np.ndarray) -> np.ndarray:
+    """float32 cumulative rows (last axis), exactly 1.0 from the last positive entry on."""
+    p = np.asarray(p, dtype=np.float64)
+    cum = np.cumsum(p, axis=-1)
+    positive = p > 0
+    # index of the last positive entry (-1 if none)
+    idx = np.where(positive, np.arange(p.shape[-1]), -1).max(axis=-1)
+    tail = (np.arange(p.shape[-1]) >= idx[..., None]) & (idx[..., None] >= 0)
+    cum[tail] = 1.0
+    return cum.astype(np.float32)
+
+
 def categorical(cum_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """First j with u < cum[j] (last index if none), row-wise."""
+    """Row-wise: the first j with u < cum[j], the last index if there is none."""
     hit = u[:, None] < cum_rows[:, :-1]
     return np.where(hit.any(axis=1), hit.argmax(axis=1), cum_rows.shape[1] - 1)
 
 
-def modify_rows(cum: np.ndarray, target: np.ndarray, odds_ratio: float) -> np.ndarray:
-    """Row-wise odds-ratio modification of cumulative float32 rows (see kernel.modify_row)."""
+def with_odds(p: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
+    """Probability ``p`` with its odds multiplied by ``odds_ratio`` (domain.md 5.5)."""
+    return odds_ratio * p / (1.0 - p + odds_ratio * p)
+
+
+def bernoulli_p(p: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
+    """``p`` (float32 table entries) under an odds ratio; unchanged at OR 1, p = 0 or p = 1."""
+    p = np.asarray(p, dtype=np.float64)
+    odds_ratio = np.asarray(odds_ratio, dtype=np.float64)
+    keep = (odds_ratio == 1.0) | (p <= 0.0) | (p >= 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(keep, p, with_odds(p, odds_ratio))
+
+
+def modify_rows(cum: np.ndarray, target: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
+    """Cumulative float32 rows with the odds of reaching ``target`` (bool, row-wise) multiplied
+    by ``odds_ratio`` (per row); rows without mass on the target or its complement unchanged.
+
+    Sums run left to right in float64 over the float32 rows (``np.cumsum`` is sequential), as
+    a loop over outcomes would.
+    """
+    _n_row, n = cum.shape
     p = np.diff(cum.astype(np.float64), prepend=0.0, axis=1)
-    pt = (p * target).sum(axis=1)
-    ok = (pt > 0) & (pt < 1)
-    p1 = np.where(ok, odds_ratio * pt / (1 - pt + odds_ratio * pt), pt)
-    ft = np.where(ok, p1 / np.where(ok, pt, 1), 1.0)
-    fo = np.where(ok, (1 - p1) / np.where(ok, 1 - pt, 1), 1.0)
-    q = p * np.where(target, ft[:, None], fo[:, None])
-    out = np.cumsum(q, axis=1)
-    last = p.shape[1] - 1 - np.argmax((p > 0)[:, ::-1], axis=1)
-    out[np.arange(p.shape[1])[None, :] >= last[:, None]] = 1.0
-    out = out.astype(np.float32)
+    pt = np.cumsum(np.where(target, p, 0.0), axis=1)[:, -1]
+    ok = (pt > 0.0) & (pt < 1.0)
+    safe = np.where(ok, pt, 0.5)
+    p1 = with_odds(safe, odds_ratio)
+    factor = np.where(target, (p1 / safe)[:, None], ((1.0 - p1) / (1.0 - safe))[:, None])
+    out = np.cumsum(p * factor, axis=1).astype(np.float32)
+    last = np.where(p > 0.0, np.arange(n), -1).max(axis=1)
+    out[np.arange(n)[None, :] >= last[:, None]] = 1.0
     return np.where(ok[:, None], out, cum)
 
 
-def simulate_reference(seed, people, kp, year0, period_of_year, plan_active):
-    """Counts (n_year, 30, n_cell, S, S) and final (n, 6) for persons without activities."""
-    n = people.person_id.shape[0]
-    n_state = kp.lc_cum.shape[-1]
-    n_year = period_of_year.shape[0]
-    counts = np.zeros((n_year, 30, kp.lc_cum.shape[3], n_state, n_state), np.int64)
+# --- parameters and activities as the twin's own arrays ---------------------------------------
+
+
+class TwinTables(NamedTuple):
+    lc_cum: np.ndarray  # (P, 30, sex, menapt, area, member, origin, from, to) float32
+    move_cum: np.ndarray  # (30, menapt, parent_rg, area_from, area_to) float32
+    parent: np.ndarray  # (P, area, menapt, parent_rg_from) float32
+    job: np.ndarray  # (P, 30, sex, menapt, area, activity, job_from) float32
+    poverty: np.ndarray  # (P, 30, menapt, area, parent_rg, poverty_from) float32
+    psych: np.ndarray  # (P, 30, menapt, area, parent_rg) float32
+    crime: np.ndarray  # (P, 30, sex, menapt, area, origin, crime_ever_from) float32
+    risk_or: np.ndarray  # (4 risks: fritidsjob, poverty, parent_psych, crime_ever; 4 groups)
+    groups: np.ndarray  # (4, S, S) dropout, neet_entry, exam, youth_edu_entry
+
+
+LC_DIMS = ("period", "age", "sex", "menapt", "area", "member", "origin", "from", "to")
+RISKS = ("fritidsjob", "poverty", "parent_psych", "crime_ever")
+GROUPS = ("dropout", "neet_entry", "exam", "youth_edu_entry")
+
+
+def twin_tables(params) -> TwinTables:
+    """The parameter arrays of a ``ModelParameters``, transposed by name."""
+
+    def f32(da, order):
+        return np.asarray(da.transpose(*order).values, dtype=np.float32)
+
+    return TwinTables(
+        lc_cum=cumulative(params.lifecourse.transpose(*LC_DIMS).values),
+        move_cum=cumulative(
+            params.move.transpose("age", "menapt", "parent_rg", "area_from", "area_to").values
+        ),
+        parent=f32(params.parent, ("period", "area", "menapt", "parent_rg_from")),
+        job=f32(params.job, ("period", "age", "sex", "menapt", "area", "activity", "job_from")),
+        poverty=f32(
+            params.poverty, ("period", "age", "menapt", "area", "parent_rg", "poverty_from")
+        ),
+        psych=f32(params.parent_psych, ("period", "age", "menapt", "area", "parent_rg")),
+        crime=f32(
+            params.crime,
+            ("period", "age", "sex", "menapt", "area", "origin", "crime_ever_from"),
+        ),
+        risk_or=np.asarray(
+            params.risk_or.sel(risk=list(RISKS), group=list(GROUPS)).values, dtype=np.float64
+        ),
+        groups=np.stack([states.transition_group(g) for g in GROUPS]),
+    )
+
+
+PROCESSES = ("lifecourse", "parent_rg", "job", "poverty", "parent_psych", "crime")
+
+
+class TwinActivity(NamedTuple):
+    process: int
+    ages: tuple[int, int]
+    years: tuple[int, int]
+    cell: np.ndarray  # bool (sex, menapt, area, member, origin)
+    from_state: np.ndarray  # bool (S,)
+    coverage: float
+    once: bool
+    odds: np.ndarray  # float64 (n_years,)
+    target: np.ndarray  # bool (S, S)
+    block: int
+
+
+def _pick(kind: str, chosen) -> np.ndarray:
+    names = states.labels(kind)
+    if chosen is None:
+        return np.ones(len(names), bool)
+    return np.isin(np.array(names), np.array(list(chosen)))
+
+
+def twin_activity(a) -> TwinActivity:
+    """The twin's reading of a ``sim.activities.Activity`` (plain data)."""
+    parts = [
+        _pick("sex", a.sex),
+        _pick("menapt", a.menapt),
+        _pick("area", a.areas),
+        _pick("member", a.member),
+        _pick("origin", a.origins),
+    ]
+    cell = parts[0][:, None, None, None, None]
+    for i, m in enumerate(parts[1:], start=1):
+        cell = cell & m.reshape((1,) * i + (-1,) + (1,) * (4 - i))
+    target = np.zeros((states.N_STATE, states.N_STATE), bool)
+    for g in a.target_groups:
+        target |= states.transition_group(g)
+    if a.to_states:
+        target |= states.allowed_matrix() & _pick("lifecourse", a.to_states)[None, :]
+    return TwinActivity(
+        process=PROCESSES.index(a.process),
+        ages=tuple(a.ages),
+        years=tuple(a.years),
+        cell=cell,
+        from_state=_pick("lifecourse", a.from_states),
+        coverage=float(a.coverage),
+        once=bool(a.once),
+        odds=np.asarray(a.odds_ratios, dtype=np.float64),
+        target=target,
+        block=takeup_block(a.name),
+    )
+
+
+def period_index(params, years: np.ndarray) -> np.ndarray:
+    """Index of the period governing each calendar year (first / last outside them)."""
+    firsts = np.array([p.first for p in params.periods])
+    lasts = np.array([p.last for p in params.periods])
+    idx = np.searchsorted(firsts, years, side="right") - 1
+    idx = np.clip(idx, 0, len(firsts) - 1)
+    inside = (years >= firsts[idx]) & (years <= lasts[idx])
+    return np.where(inside | (years < firsts[0]), idx, len(firsts) - 1).astype(np.int64)
+
+
+# --- the simulation ---------------------------------------------------------------------------
+
+
+class TwinRecords(NamedTuple):
+    state: np.ndarray  # uint8 (n, 30)
+    area: np.ndarray  # uint8 (n, 30)
+    bits: np.ndarray  # uint16 (n, 30)
+    took_part: np.ndarray  # uint8 (n,)
+
+
+def simulate_reference(seed, people, params, activities=()) -> TwinRecords:
+    """Records of persons ``people`` (a ``tallies.records.People``) simulated from birth to 29."""
+    tb = twin_tables(params)
+    # activities combine their odds ratios in the order of their names
+    acts = [twin_activity(a) for a in sorted(activities, key=lambda a: a.name)]
+    pid = np.asarray(people.person_id, dtype=np.uint64)
+    n = pid.shape[0]
+    by = people.birth_year.astype(np.int64)
     sex = people.sex.astype(np.int64)
     men = people.menapt.astype(np.int64)
-    area = people.area.astype(np.int64)
-    prg = people.parent_rg.astype(np.int64)
+    arrive = people.arrival_age.astype(np.int64)
+    area = people.area0.astype(np.int64)
+    prg = people.parent_rg0.astype(np.int64)
     origin = prg.copy()
-    state = np.full(n, kp.birth_state, np.int64)
-    fj = np.zeros(n, np.int64)
-    fj_years = np.zeros(n, np.int64)
-    exposure = np.zeros(n, np.int64)
-    run = np.zeros(n, np.int64)
+    state = np.full(n, states.lifecourse_code(*states.BIRTH_STATE), np.int64)
     member = np.zeros(n, np.int64)
-    sup = states.code("area", "supported")
-    by = people.birth_year.astype(np.int64)
-    cell = ((sex * 2 + men) * 3 + area) * 2 + origin
-    np.add.at(counts, (by - year0, 0, cell, state, state), 1)
-    exposure += (area == sup) & plan_active[by - year0]
-    for age in range(1, 30):
-        yi = by + age - year0
-        per = period_of_year[yi]
-        w = block(seed, people.person_id, age, 0)
-        area = categorical(kp.move_cum[age, men, prg, area], unit(w[:, 0]))
-        prg = (unit(w[:, 1]) < kp.parent_p[per, area, men, prg]).astype(np.int64)
-        if age <= 15:
-            origin = prg.copy()
-        cell = ((sex * 2 + men) * 3 + area) * 2 + origin
-        rows = kp.lc_cum[fj, per, age, cell, state]
-        new = categorical(rows, unit(w[:, 2]))
-        can = (13 <= age <= 20) & kp.fj_activity[new]
-        pf = kp.fj_p[per, age, sex, men, area, fj]
-        fj = np.where(can, unit(w[:, 3]) < pf, 0).astype(np.int64)
-        fj_years += fj
-        np.add.at(counts, (yi, age, cell, state, new), 1)
-        state = new
-        in_sup = area == sup
-        exposure += in_sup & plan_active[yi]
-        if 15 <= age <= 18:
-            run = np.where(in_sup, run + 1, 0)
-            member |= run >= 2
+    run = np.zeros(n, np.int64)
+    job = np.zeros(n, np.int64)
+    fj = np.zeros(n, np.int64)
+    pov = np.zeros(n, np.int64)
+    psych = np.zeros(n, np.int64)
+    crime_ever = np.zeros(n, np.int64)
+    pov_ever = np.zeros(n, np.int64)
+    dropout_ever = np.zeros(n, np.int64)
+    took = np.zeros(n, np.int64)
+    n_act = len(acts)
+    last_taken = np.full((n, n_act), -1000, np.int64)
+    drawn = np.zeros((n, n_act), bool)
+    out = TwinRecords(
+        state=np.full((n, N_AGE), ABSENT, np.uint8),
+        area=np.zeros((n, N_AGE), np.uint8),
+        bits=np.zeros((n, N_AGE), np.uint16),
+        took_part=np.zeros(n, np.uint8),
+    )
+    supported = states.AREA.index("supported")
+    activity_of = np.array([states.ACTIVITY.index(a) for a, _ in states.LIFECOURSE_PAIRS])
+    enrolled = np.array(
+        [
+            a in {"school", "other_edu", "youth_edu", "vocational", "higher_edu"}
+            for a, _ in states.LIFECOURSE_PAIRS
+        ]
+    )
+    fj_ok = np.array([a in {"school", "youth_edu"} for a, _ in states.LIFECOURSE_PAIRS])
+    dropout = states.transition_group("dropout")
+    rows_n = np.arange(n)
+    for age in range(N_AGE):
+        year = by + age
+        per = period_index(params, year)
+        present = age >= arrive
+        w_step = unit(block(seed, pid, age, BLOCK_STEP))
+        w_risk = unit(block(seed, pid, age, BLOCK_RISK))
+        fj_last, pov_last, psych_last, crime_before = fj, pov, psych, crime_ever.copy()
+        odds = np.ones((n, len(PROCESSES)))
+        if age > 0:
+            # 1. move, from the year after arrival on
+            moved = tb.move_cum[age, men, prg, area]
+            area = np.where(age > arrive, categorical(moved, w_step[:, 0]), area)
+            # membership: consecutive years lived here in a supported area within the window
+            inside = present & (MEMBER_AGE_LO <= age <= MEMBER_AGE_HI) & (area == supported)
+            run = np.where(inside, run + 1, 0)
+            new_member = (run >= MEMBER_YEARS) & (member == 0)
+            for back in range(1, MEMBER_YEARS):
+                mark = new_member & (age - back >= arrive)
+                out.bits[mark, age - back] |= np.uint16(1 << BITS["member"])
+            member = np.where(new_member, 1, member)
+            # 5. activities: eligibility with this year's area, last year's origin and state
+            for k, a in enumerate(acts):
+                elig = (
+                    present
+                    & (a.ages[0] <= age <= a.ages[1])
+                    & (a.years[0] <= year)
+                    & (year <= a.years[1])
+                    & a.cell[sex, men, area, member, origin]
+                    & a.from_state[state]
+                    & ~(a.once & drawn[:, k])
+                )
+                drawn[:, k] |= elig
+                u = unit(block(seed, pid, age, a.block)[:, 0])
+                take = elig & (u < a.coverage)
+                last_taken[take, k] = age
+                took |= take
+                since = age - last_taken[:, k]
+                live = (since >= 0) & (since < a.odds.shape[0])
+                factor = np.ones(n)
+                factor[live] = a.odds[since[live]]
+                odds[:, a.process] = np.where(live, odds[:, a.process] * factor, odds[:, a.process])
+            # 2. parents
+            p_par = bernoulli_p(tb.parent[per, area, men, prg], odds[:, 1])
+            prg = (w_step[:, 1] < p_par).astype(np.int64)
+            origin = np.where((age <= ORIGIN_AGE) | (age <= arrive), prg, origin)
+            # 3. life course: risk flags' odds ratios (fixed order), then activities' in order
+            rows = tb.lc_cum[per, age, sex, men, area, member, origin, state].copy()
+            flag_or = np.ones((n, len(GROUPS)))
+            for r, flag in enumerate((fj_last, pov_last, psych_last, crime_before)):
+                flag_or = np.where(flag[:, None] == 1, flag_or * tb.risk_or[r], flag_or)
+            for g in range(len(GROUPS)):
+                m = flag_or[:, g] != 1.0
+                if m.any():
+                    rows[m] = modify_rows(rows[m], tb.groups[g][state[m]], flag_or[m, g])
+            for k, a in enumerate(acts):
+                if PROCESSES[a.process] != "lifecourse":
+                    continue
+                since = age - last_taken[:, k]
+                live = (since >= 0) & (since < a.odds.shape[0])
+                f = np.ones(n)
+                f[live] = a.odds[since[live]]
+                m = live & (f != 1.0)
+                if m.any():
+                    rows[m] = modify_rows(rows[m], a.target[state[m]], f[m])
+            new = categorical(rows, w_step[:, 2])
+            dropout_ever = dropout_ever | dropout[state, new]
+            state = new
+            # 4a. job while enrolled
+            can = (JOB_AGE_LO <= age <= JOB_AGE_HI) & enrolled[state]
+            p_job = bernoulli_p(
+                tb.job[per, age, sex, men, area, activity_of[state], job], odds[:, 2]
+            )
+            job = np.where(can, w_step[:, 3] < p_job, 0).astype(np.int64)
+            fj = (job == 1) & (FJ_AGE_LO <= age <= FJ_AGE_HI) & fj_ok[state]
+            fj = fj.astype(np.int64)
+        # 4b. risk flags
+        p_pov = bernoulli_p(tb.poverty[per, age, men, area, prg, pov], odds[:, 3])
+        pov = (w_risk[:, 0] < p_pov).astype(np.int64)
+        p_psy = bernoulli_p(tb.psych[per, age, men, area, prg], odds[:, 4])
+        psych = np.where(psych == 1, 1, w_risk[:, 1] < p_psy).astype(np.int64)
+        if age >= SUSPICION_AGE_LO:
+            p_cr = bernoulli_p(tb.crime[per, age, sex, men, area, origin, crime_ever], odds[:, 5])
+            crime = (w_risk[:, 2] < p_cr).astype(np.int64)
         else:
-            run = np.where(in_sup, run, 0)
-    final = np.stack([state, area, origin, fj_years, exposure, member], axis=1)
-    return counts, final
+            crime = np.zeros(n, np.int64)
+        if age >= POVERTY_EVER_LO:
+            pov_ever = pov_ever | pov
+        word = np.zeros(n, np.int64)
+        for name, v in (
+            ("member", member),
+            ("origin", origin),
+            ("parent_rg", prg),
+            ("job", job),
+            ("poverty", pov),
+            ("parent_psych", psych),
+            ("crime", crime),
+            ("poverty_ever", pov_ever),
+            ("crime_before", crime_before),
+            ("dropout_ever", dropout_ever),
+        ):
+            word |= v.astype(np.int64) << BITS[name]
+        idx = rows_n[present]
+        out.state[idx, age] = state[idx]
+        out.area[idx, age] = area[idx]
+        out.bits[idx, age] |= word[idx].astype(np.uint16)
+        crime_ever = crime_ever | crime
+    out.took_part[:] = took
+    return out

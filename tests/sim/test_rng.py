@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livschancer.sim import rng
+from livschancer.sim import activities, rng
 from tests.sim import reference
 
 # Random123's kat_vectors for philox4x32 with 10 rounds: counter[4], key[2] -> output[4].
@@ -39,18 +39,20 @@ def test_block_words_match_twin_on_random_keys():
     g = np.random.default_rng(5)
     pids = g.integers(0, 2**63, size=200, dtype=np.uint64)
     seed = int(g.integers(0, 2**63))
-    for age, blk in [(0, 0), (17, 0), (29, 1), (3, 16)]:
+    for age, blk in [(0, 0), (17, 0), (29, 1), (3, 2), (9, 3), (5, 2**31 + 12345)]:
         twin = reference.block(seed, pids, age, blk)
         got = np.array([rng.block_words(np.uint64(seed), p, age, blk) for p in pids], np.uint64)
         np.testing.assert_array_equal(got, twin)
 
 
-def test_uniform_picks_lane_of_its_stream():
+@pytest.mark.parametrize("name", list(rng.STREAMS))
+def test_uniform_picks_lane_of_its_stream(name):
     pid = np.uint64(123456789012)
-    words = rng.block_words(np.uint64(99), pid, 7, 1)
-    for name in ("birth_sex", "birth_menapt", "birth_area", "birth_parent_rg"):
-        s = rng.STREAMS[name]
-        assert rng.uniform(np.uint64(99), s, pid, 7) == words[s % 4] * 2.0**-32
+    s = rng.STREAMS[name]
+    words = rng.block_words(np.uint64(99), pid, 7, s // 4)
+    assert rng.uniform(np.uint64(99), s, pid, 7) == words[s % 4] * 2.0**-32
+    want = reference.unit(reference.block(99, np.array([pid]), 7, s // 4))[0, s % 4]
+    assert rng.uniform(np.uint64(99), s, pid, 7) == want
 
 
 def test_uniforms_are_in_unit_interval_and_look_uniform():
@@ -70,20 +72,42 @@ def test_to_unit_extremes():
     assert rng.to_unit(np.uint32(0xFFFFFFFF)) == 1.0 - 2.0**-32
 
 
-def test_stream_numbers_are_fixed_and_unique():
-    # Changing a number changes every result for that seed: this test is the guard.
+def test_stream_numbers_are_pinned():
+    # Changing a number changes every result for that seed: this test is the guard. A new
+    # decision gets a new name with a new number, added here.
     assert rng.STREAMS == {
         "move": 0,
         "parent_rg": 1,
         "lifecourse": 2,
-        "fritidsjob": 3,
+        "job": 3,
         "birth_sex": 4,
         "birth_menapt": 5,
         "birth_area": 6,
         "birth_parent_rg": 7,
+        "poverty": 8,
+        "parent_psych": 9,
+        "crime": 10,
+        "arrival_sex": 12,
+        "arrival_menapt": 13,
+        "arrival_area": 14,
+        "arrival_parent_rg": 15,
     }
     assert len(set(rng.STREAMS.values())) == len(rng.STREAMS)
-    assert max(rng.STREAMS.values()) < rng.TAKEUP_BASE
+    # the twin's blocks of the yearly step are the registry's
+    assert rng.STREAMS["move"] // 4 == reference.BLOCK_STEP
+    assert rng.STREAMS["poverty"] // 4 == reference.BLOCK_RISK
+
+
+def test_takeup_blocks_are_crc32_of_the_name_and_never_meet_a_fixed_stream():
+    names = ["fritidsjob", "lektiecafe", "job-hjælp", "x", "", "a" * 300]
+    fixed = {s // 4 for s in rng.STREAMS.values()}
+    for name in names:
+        b = activities.takeup_block(name)
+        assert b == reference.takeup_block(name)
+        assert b >= 2**31
+        assert b < 2**32
+        assert b not in fixed
+    assert len({activities.takeup_block(n) for n in names}) == len(names)
 
 
 def test_unknown_stream_names_the_known_ones():

@@ -24,9 +24,11 @@ def test_forbidden_transition_is_named():
         "sex": "m",
         "menapt": "menapt",
         "area": "rest",
+        "member": "not_member",
         "origin": "restgruppe",
         "from": "employed|higher_edu",
     }
+    p.lifecourse.loc[row] = 0.0
     p.lifecourse.loc[{**row, "to": "employed|higher_edu"}] = 0.5
     p.lifecourse.loc[{**row, "to": "neet|none"}] = 0.5  # attainment would fall
     p.lifecourse.loc[{**row, "to": "neet|higher_edu"}] = 0.0

@@ -1,69 +1,134 @@
-"""The yearly step and the life-course loop: numba kernels on plain arrays.
+"""The yearly step and the life-course loop: numba kernels on bundles of plain arrays.
 
-Nothing here touches a config, xarray, pandas, a module-level mutable global or the disk
-(style.md 1.3). ``sim/pack.py`` turns labelled parameters into the arrays below, and
+Nothing here touches a config, xarray, pandas or the disk (style.md 1.3). ``sim/pack.py`` turns
+labelled parameters into the :class:`Tables` bundle, ``sim/activities.py`` packs activities,
 ``sim/run.py`` validates, calls and labels. Every kernel has a pure-NumPy twin in
-``tests/sim/reference.py``.
+``tests/sim/reference.py``. Model constants come from ``states.KERNEL_CONSTANTS`` (a test
+checks that kernel, twin and registry agree).
 
-The yearly step (model.md section 4), for a person reaching age ``a`` in year ``y``; each step
-draws from its own named stream (``sim/rng.py``), all four from one Philox block. Step 5 is
-evaluated right after the move, so that an activity reaches the people who live in its area
-this year, and before the draws of steps 2-4 it modifies; code blocks carry these numbers:
+The kernel writes person-year records (``tallies/records.py``), not counts: counting is a
+second, separate pass (``tallies/count.py``) that a register panel goes through too, and that
+keeps one copy of the tallies whatever the number of threads.
 
-1. ``move``: the family's area changes by ``move_cum[a, menapt, parent_rg, area]``.
-2. ``parent_rg``: parents' restgruppe status by ``parent_p[period, area, menapt, parent_rg]``;
-   the origin used as a covariate is the current ``parent_rg`` until age 15 and is frozen at 15
-   (domain.md 2.2).
+The yearly step (model.md section 4), for a person reaching age ``a`` in year ``y``. Each
+decision draws from its own named stream (``sim/rng.py``): the four of block 0 (``move``,
+``parent_rg``, ``lifecourse``, ``job``) and the three risk flags of block 2 (``poverty``,
+``parent_psych``, ``crime``) are one Philox call each; activities draw take-up from a block
+derived from their name. Step 5 is evaluated right after the move, so that an activity reaches
+the people who live in its area this year, and before the draws of steps 2-4 it modifies:
+
+1. ``move``: the family's area changes by ``move_cum[a, menapt, parent_rg, area]`` (no moves
+   before and in the year of an immigrant's arrival: the area is the area of arrival).
+5. Activities: take-up among the eligible (age, year, this year's cell after the move, last
+   year's state), and the odds ratios of those still within their effect schedule.
+2. ``parent_rg``: by ``parent_p[period, area, menapt, parent_rg]``.
 3. ``lifecourse``: the next (activity, attain) state from the row
-   ``lc_cum[fritidsjob, period, a, cell, state]``, cell = (sex, menapt, area, origin).
-4. ``fritidsjob``: at ages 13-20 while in school or youth education, from
-   ``fj_p[period, a, sex, menapt, area, fritidsjob]``; otherwise 0.
-5. Modifiers, applied to the probabilities of steps 2-4 before their draws: activities reaching
-   the person this year or still in effect (odds ratios on named transitions, model.md
-   section 6). The fritidsjob -> youth education link for last year's job holders is the same
-   kind of odds ratio, but it applies to everyone alike, so ``sim/pack.py`` applies it once
-   and the kernel reads those persons' rows from a second table.
+   ``lc_cum[period, a, cell, state]``, cell = (sex, menapt, area, member, origin); the odds of
+   the transition groups ``states.RISK_GROUPS`` are multiplied by the odds ratios of last year's
+   risk flags (fritidsjob, poverty, parent_psych, crime_ever), then by activities' odds ratios.
+4. Secondary states: ``job`` at 13-29 while enrolled, ``poverty``, ``parent_psych``
+   (absorbing), ``crime`` (a suspicion at 10-14, a charge from 15), each with activity odds
+   ratios. Then origin (frozen at 15, or at arrival if later), membership (2 consecutive years
+   in a supported area within ages 15-18) and the ever-flags are updated and the record written.
 
-Odds ratios act on the probability p of the targeted outcome (a set of ``to`` states) as
-``p1 = OR p / (1 - p + OR p)`` (domain.md 5.5); the other outcomes of the row are scaled by
-``(1 - p1) / (1 - p)`` so that the row still sums to 1 and zero stays zero.
+At age 0 only step 4's poverty and parent_psych are drawn (the birth record). Immigrants
+arriving at age ``r`` are simulated from birth with their area of arrival and no activities
+(a life-course state drawn for their age by the model itself, an assumption) and recorded from
+age ``r`` on.
 
-Counting convention (``dims.COUNTS``): at age a the person adds one to
-``counts[worker, y - year0, a, cell, state_{a-1}, state_a]`` with the cell of year y; at age 0
-``from == to`` is the birth state. Counts are integers, so the sum over workers does not depend
-on how persons are split between threads or chunks.
+Odds ratios act on the probability p of the targeted outcome as ``p1 = OR p / (1 - p + OR p)``
+(domain.md 5.5); the other outcomes of a row are scaled by ``(1 - p1) / (1 - p)`` so that the
+row still sums to 1 and zero stays zero.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-from livschancer.sim.rng import block_words, to_unit
+from livschancer import states
+from livschancer.sim.rng import STREAMS, block_words, to_unit
+from livschancer.tallies.records import ABSENT, BITS
 
-#: Codes of the processes an activity can modify (``act_process``).
-PROCESS_LIFECOURSE = 0
-PROCESS_FRITIDSJOB = 1
-PROCESS_PARENT_RG = 2
+# Model constants from the registry (numba freezes module globals at compile time).
+ORIGIN_AGE = states.KERNEL_CONSTANTS["ORIGIN_AGE"]
+MEMBER_AGE_LO = states.KERNEL_CONSTANTS["MEMBER_AGE_LO"]
+MEMBER_AGE_HI = states.KERNEL_CONSTANTS["MEMBER_AGE_HI"]
+MEMBER_YEARS = states.KERNEL_CONSTANTS["MEMBER_YEARS"]
+FJ_AGE_LO = states.KERNEL_CONSTANTS["FJ_AGE_LO"]
+FJ_AGE_HI = states.KERNEL_CONSTANTS["FJ_AGE_HI"]
+JOB_AGE_LO = states.KERNEL_CONSTANTS["JOB_AGE_LO"]
+JOB_AGE_HI = states.KERNEL_CONSTANTS["JOB_AGE_HI"]
+SUSPICION_AGE_LO = states.KERNEL_CONSTANTS["SUSPICION_AGE_LO"]
+POVERTY_EVER_LO = states.KERNEL_CONSTANTS["POVERTY_EVER_LO"]
+N_AGE = states.KERNEL_CONSTANTS["N_AGE"]
 
-#: Columns of the per-person output array ``final`` (int16).
-FINAL_STATE = 0
-FINAL_AREA = 1
-FINAL_ORIGIN = 2
-FINAL_FRITIDSJOB_YEARS = 3
-FINAL_EXPOSURE = 4
-FINAL_MEMBER = 5
-N_FINAL = 6
+# Philox blocks of the yearly step (sim/rng.py: stream = 4 * block + lane).
+BLOCK_STEP = STREAMS["move"] // 4
+BLOCK_RISK = STREAMS["poverty"] // 4
 
-#: Age at which the origin (parent_rg) is frozen (domain.md 2.2: the 15-29 target group).
-ORIGIN_AGE = 15
-#: Ages of the supported-area membership window for the 15-29 target group and the number of
-#: consecutive years required (domain.md 2.3: at least 2 consecutive years within ages 15-18).
-MEMBER_AGE_LO = 15
-MEMBER_AGE_HI = 18
-MEMBER_YEARS = 2
-FJ_AGE_LO = 13
-FJ_AGE_HI = 20
+# Processes an activity can act on (sim/activities.PROCESSES, same order).
+P_LIFECOURSE = 0
+P_PARENT_RG = 1
+P_JOB = 2
+P_POVERTY = 3
+P_PSYCH = 4
+P_CRIME = 5
+N_PROCESS = 6
+
+# Risk flags (states.RISKS order) whose last-year value multiplies odds in step 3.
+R_FRITIDSJOB = 0
+R_POVERTY = 1
+R_PSYCH = 2
+R_CRIME_EVER = 3
+
+B_MEMBER = BITS["member"]
+B_ORIGIN = BITS["origin"]
+B_PRG = BITS["parent_rg"]
+B_JOB = BITS["job"]
+B_POVERTY = BITS["poverty"]
+B_PSYCH = BITS["parent_psych"]
+B_CRIME = BITS["crime"]
+B_POVERTY_EVER = BITS["poverty_ever"]
+B_CRIME_BEFORE = BITS["crime_before"]
+B_DROPOUT_EVER = BITS["dropout_ever"]
+
+
+class Tables(NamedTuple):
+    """Parameter tables and lookup arrays of the kernel (``sim/pack.py`` builds them).
+
+    lc_cum : float32 (n_period, 30, n_cell, S, S), cumulative over the last axis
+    move_cum : float32 (30, 2, 2, n_area, n_area); parent_p : float32 (n_period, n_area, 2, 2)
+    job_p : float32 (n_period, 30, 2, 2, n_area, n_activity, 2)
+    poverty_p : float32 (n_period, 30, 2, n_area, 2, 2); psych_p : (n_period, 30, 2, n_area, 2)
+    crime_p : float32 (n_period, 30, 2, 2, n_area, 2, 2)
+    risk_or : float64 (n_risk, n_group); group_mask : bool (n_group, S, S); group_any : bool
+    (n_group, S), whether a row out of a state can reach the group at all
+    dropout : bool (S, S); activity_of : int8 (S,); enrolled, fj_activity : bool (S,)
+    period_of_year : int64 (n_year,); year0 : calendar year of index 0
+    birth_state, supported : codes from ``states``
+    """
+
+    lc_cum: np.ndarray
+    move_cum: np.ndarray
+    parent_p: np.ndarray
+    job_p: np.ndarray
+    poverty_p: np.ndarray
+    psych_p: np.ndarray
+    crime_p: np.ndarray
+    risk_or: np.ndarray
+    group_mask: np.ndarray
+    group_any: np.ndarray
+    dropout: np.ndarray
+    activity_of: np.ndarray
+    enrolled: np.ndarray
+    fj_activity: np.ndarray
+    period_of_year: np.ndarray
+    year0: int
+    birth_state: int
+    supported: int
 
 
 @njit(cache=True, inline="always")
@@ -85,10 +150,8 @@ def draw_categorical(cum, u):
 @njit(cache=True, inline="always")
 def draw_categorical_branchless(cum, u):
     """Same result as :func:`draw_categorical` for a monotone cumulative row, computed as the
-    number of entries ``<= u`` among all but the last: no data-dependent branch and a loop LLVM
-    can vectorise. Faster on short rows held in L1 (the LC6 benchmark, the roofline); slower
-    than the early-exit search in the full model, where rows come from large tables (measured,
-    BENCHMARKS.md)."""
+    number of entries ``<= u`` among all but the last: no data-dependent branch (the LC6
+    benchmark and the roofline use it; BENCHMARKS.md)."""
     k = 0
     for j in range(cum.shape[0] - 1):
         k += cum[j] <= u
@@ -103,14 +166,8 @@ def odds_scale(p, odds_ratio):
 
 @njit(cache=True, inline="always")
 def draw_row(table, r, u):
-    """:func:`draw_categorical` on row ``r`` of a 2-D table of cumulative rows.
-
-    Why a row index and not ``table[r]``: inside a kernel every array view is a reference-
-    counted object, and views of the shared parameter tables taken in the person loop mean
-    reference-count traffic on the same counters from every thread. On this 2-core machine the
-    difference was within timing noise (BENCHMARKS.md); it is a precaution for machines with
-    more threads, not measured here.
-    """
+    """:func:`draw_categorical` on row ``r`` of a 2-D table of cumulative rows (a row index,
+    not a view: views in the person loop mean reference-count traffic shared by threads)."""
     n = table.shape[1]
     for j in range(n - 1):
         if u < table[r, j]:
@@ -119,9 +176,9 @@ def draw_row(table, r, u):
 
 
 @njit(cache=True)
-def modify_row(src, r, target, t, odds_ratio, out, o):
+def modify_row(src, r, target, t, s, odds_ratio, out, o):
     """Write into row ``o`` of ``out`` the cumulative row ``r`` of ``src`` with the odds of
-    reaching any state in row ``t`` of the bool mask ``target`` multiplied by ``odds_ratio``.
+    reaching any state ``j`` with ``target[t, s, j]`` multiplied by ``odds_ratio``.
 
     Returns False (and leaves ``out`` untouched) when the row has no mass on the target or on
     its complement. ``src`` and ``out`` may be the same array if ``r != o``.
@@ -131,7 +188,7 @@ def modify_row(src, r, target, t, odds_ratio, out, o):
     prev = 0.0
     for j in range(n):
         c = np.float64(src[r, j])
-        if target[t, j]:
+        if target[t, s, j]:
             p_t += c - prev
         prev = c
     if p_t <= 0.0 or p_t >= 1.0:
@@ -148,7 +205,7 @@ def modify_row(src, r, target, t, odds_ratio, out, o):
         prev = c
         if pj > 0.0:
             last = j
-        acc += pj * (f_t if target[t, j] else f_o)
+        acc += pj * (f_t if target[t, s, j] else f_o)
         out[o, j] = acc
     for j in range(last, n):
         out[o, j] = 1.0
@@ -165,270 +222,265 @@ def bernoulli_or(p, odds_ratio):
 
 @njit(cache=True)
 def simulate_persons(
+    seed, lo, hi, people, tb, acts, records, scratch, last_taken, drawn, or_proc, or_group
+):
+    """Simulate persons ``lo..hi-1`` from birth to 29 and write their records (see the module
+    docstring).
+
+    One call covers a block of persons so that the bundles are unpacked once per block, not
+    per person. ``scratch`` (2, S) float32, ``last_taken`` (K,) int16, ``drawn`` (K,) bool,
+    ``or_proc`` (N_PROCESS,) and ``or_group`` (n_group,) float64 are the thread's work space.
+    """
+    n_area = tb.move_cum.shape[3]
+    n_cell = tb.lc_cum.shape[2]
+    n_state = tb.lc_cum.shape[3]
+    n_group = tb.group_mask.shape[0]
+    lc2 = tb.lc_cum.reshape(-1, n_state)
+    mv2 = tb.move_cum.reshape(-1, n_area)
+    n_act = acts.process.shape[0]
+    for i in range(lo, hi):
+        _one_person(
+            seed,
+            i,
+            people,
+            tb,
+            acts,
+            records,
+            scratch,
+            last_taken,
+            drawn,
+            or_proc,
+            or_group,
+            lc2,
+            mv2,
+            n_area,
+            n_cell,
+            n_state,
+            n_group,
+            n_act,
+        )
+
+
+@njit(cache=True, inline="always")
+def _one_person(
     seed,
-    person_id,
-    birth_year,
-    sex,
-    menapt,
-    area0,
-    parent_rg0,
-    year0,
-    period_of_year,
-    plan_active,
-    lc_cum,
-    move_cum,
-    parent_p,
-    fj_p,
-    fj_activity,
-    act_process,
-    act_age,
-    act_year,
-    act_cell,
-    act_coverage,
-    act_from,
-    act_to,
-    act_or,
-    act_persist,
-    takeup_base,
-    birth_state,
-    supported,
-    lo,
-    hi,
-    counts,
+    i,
+    people,
+    tb,
+    acts,
+    records,
     scratch,
     last_taken,
-    final,
+    drawn,
+    or_proc,
+    or_group,
+    lc2,
+    mv2,
+    n_area,
+    n_cell,
+    n_state,
+    n_group,
+    n_act,
 ):
-    """Simulate persons ``lo..hi-1`` from age 0 to 29, adding to ``counts`` (one worker's slice).
+    pid = people.person_id[i]
+    by = people.birth_year[i]
+    s_sex = people.sex[i]
+    s_men = people.menapt[i]
+    arrive = people.arrival_age[i]
+    area = people.area0[i]
+    prg = people.parent_rg0[i]
+    for k in range(n_act):
+        last_taken[k] = -1000
+        drawn[k] = False
+    origin = prg
+    state = tb.birth_state
+    member = 0
+    run = 0
+    job = 0
+    fj = 0
+    pov = 0
+    psych = 0
+    crime_ever = 0
+    pov_ever = 0
+    dropout_ever = 0
+    took_part = 0
+    for age in range(N_AGE):
+        yi = by + age - tb.year0
+        year = by + age
+        per = tb.period_of_year[yi]
+        present = age >= arrive
+        w_move, w_par, w_lc, w_job = block_words(seed, pid, age, BLOCK_STEP)
+        w_pov, w_psy, w_crime, _ = block_words(seed, pid, age, BLOCK_RISK)
+        # last year's flags, before this year's draws
+        fj_last = fj
+        pov_last = pov
+        psych_last = psych
+        crime_before = crime_ever
+        if age > 0:
+            # 1. residential move (none before or in the year of arrival)
+            if age > arrive:
+                mr = ((age * 2 + s_men) * 2 + prg) * n_area + area
+                area = draw_row(mv2, mr, to_unit(w_move))
+            # membership (domain.md 2.3), from this year's area; only years lived here count
+            if present and MEMBER_AGE_LO <= age <= MEMBER_AGE_HI and area == tb.supported:
+                run += 1
+                if run >= MEMBER_YEARS and member == 0:
+                    member = 1
+                    # a member from the first year of the spell: mark its earlier records too
+                    for b in range(age - run + 1, age):
+                        records.bits[i, b] |= np.uint16(1 << B_MEMBER)
+            else:
+                run = 0
+            cell = (((s_sex * 2 + s_men) * n_area + area) * 2 + member) * 2 + origin
 
-    Parameters (dtype, shape)
-    -------------------------
-    seed : uint64 scalar
-    person_id : uint64 (n,); birth_year : int32 (n,); sex, menapt, area0, parent_rg0 : int8 (n,)
-    year0 : int, calendar year of index 0 of ``period_of_year``, ``plan_active`` and ``counts``
-    period_of_year : int64 (n_year,); plan_active : bool (n_year,)
-    lc_cum : float32 (2, n_period, 30, n_cell, n_state, n_state), cumulative over the last axis;
-        index 0 of the first axis for persons without a fritidsjob last year, 1 for holders
-    move_cum : float32 (30, 2, 2, n_area, n_area); parent_p : float32 (n_period, n_area, 2, 2)
-    fj_p : float32 (n_period, 30, 2, 2, n_area, 2)
-    fj_activity : bool (n_state,), True for the activities that allow a fritidsjob
-    act_* : the K activities (K may be 0); act_process int8 (K,), act_age int16 (K, 2),
-        act_year int32 (K, 2), act_cell bool (K, n_cell), act_coverage float64 (K,),
-        act_from / act_to bool (K, n_state), act_or float64 (K,), act_persist int16 (K,)
-    takeup_base : int, stream number of activity 0's take-up decision
-    birth_state : int, life-course code everyone is born in; supported : int, area code of the
-        supported areas (both from ``states.py``)
-    counts : int32 (n_year, 30, n_cell, n_state, n_state), this worker's slice, added to
-    scratch : float32 (2, n_state), work space for modified rows (float32 like lc_cum)
-    last_taken : int16 (K,), work space: age of last participation per activity
-    final : int16 (n, N_FINAL) per-person final states, or shape (0, N_FINAL) to skip
-    """
-    n_area = move_cum.shape[3]
-    n_men = move_cum.shape[1]
-    n_prg = move_cum.shape[2]
-    n_period = lc_cum.shape[1]
-    n_age = lc_cum.shape[2]
-    n_cell = lc_cum.shape[3]
-    n_state = lc_cum.shape[4]
-    # the cell flattens (sex, menapt, area, origin) in C order (sim/pack.py, dims.CELL)
-    n_org = n_cell // (fj_p.shape[2] * n_men * n_area)
-    # 2-D views made once: rows are then addressed by index (see draw_row)
-    lc2 = lc_cum.reshape(-1, n_state)
-    mv2 = move_cum.reshape(-1, n_area)
-    n_act = act_process.shape[0]
-    want_final = final.shape[0] > 0
-    for i in range(lo, hi):
-        pid = person_id[i]
-        by = birth_year[i]
-        s_sex = sex[i]
-        s_men = menapt[i]
-        area = area0[i]
-        prg = parent_rg0[i]
-        origin = prg
-        state = birth_state
-        fj = 0
-        fj_years = 0
-        exposure = 0
-        run = 0
-        member = 0
-        for k in range(n_act):
-            last_taken[k] = -1000
-        # age 0: the birth record, from == to
-        yi = by - year0
-        cell = ((s_sex * n_men + s_men) * n_area + area) * n_org + origin
-        counts[yi, 0, cell, state, state] += 1
-        if area == supported and plan_active[yi]:
-            exposure += 1
-        for age in range(1, 30):
-            yi = by + age - year0
-            year = by + age
-            per = period_of_year[yi]
-            w_move, w_par, w_lc, w_fj = block_words(seed, pid, age, 0)
-
-            # 1. residential move
-            mr = ((age * n_men + s_men) * n_prg + prg) * n_area + area
-            area = draw_row(mv2, mr, to_unit(w_move))
-            cell = ((s_sex * n_men + s_men) * n_area + area) * n_org + origin
-
-            # 5. activities reaching the person this year (take-up among the eligible, by the
-            # cell after this year's move), before the draws of steps 2-4
-            or_par = 1.0
-            or_fj = 1.0
-            for k in range(n_act):
-                if (
-                    act_age[k, 0] <= age <= act_age[k, 1]
-                    and act_year[k, 0] <= year <= act_year[k, 1]
-                    and act_cell[k, cell]
-                ):
-                    stream = takeup_base + k
-                    wk = block_words(seed, pid, age, stream // 4)
-                    if to_unit(wk[stream % 4]) < act_coverage[k]:
-                        last_taken[k] = age
-                if age - last_taken[k] <= act_persist[k]:
-                    if act_process[k] == PROCESS_PARENT_RG:
-                        or_par *= act_or[k]
-                    elif act_process[k] == PROCESS_FRITIDSJOB:
-                        or_fj *= act_or[k]
+            # 5. activities reaching the person this year
+            for p in range(N_PROCESS):
+                or_proc[p] = 1.0
+            if present:
+                for k in range(n_act):
+                    if (
+                        acts.age[k, 0] <= age <= acts.age[k, 1]
+                        and acts.year[k, 0] <= year <= acts.year[k, 1]
+                        and acts.cell[k, cell]
+                        and acts.state[k, state]
+                        and not (acts.once[k] and drawn[k])
+                    ):
+                        drawn[k] = True
+                        wk = block_words(seed, pid, age, acts.block[k])
+                        if to_unit(wk[0]) < acts.coverage[k]:
+                            last_taken[k] = age
+                            took_part = 1
+                    since = age - last_taken[k]
+                    if 0 <= since <= acts.persist[k]:
+                        or_proc[acts.process[k]] *= acts.odds[k, since]
 
             # 2. parents' restgruppe status
-            p1 = bernoulli_or(np.float64(parent_p[per, area, s_men, prg]), or_par)
+            p1 = bernoulli_or(np.float64(tb.parent_p[per, area, s_men, prg]), or_proc[P_PARENT_RG])
             prg = 1 if to_unit(w_par) < p1 else 0
-            if age <= ORIGIN_AGE:
+            if age <= ORIGIN_AGE or age <= arrive:
                 origin = prg
 
-            # 3. life-course state
-            cell = ((s_sex * n_men + s_men) * n_area + area) * n_org + origin
-            # last year's fritidsjob picks the table (the odds ratio on entering youth education
-            # for job holders is applied once, in sim/pack.py, not per person-year)
-            ri = (((fj * n_period + per) * n_age + age) * n_cell + cell) * n_state + state
-            # cur: the scratch row holding an activity-modified row, -1 while unmodified
-            cur = -1
+            # 3. life-course state: risk-flag odds ratios, then activities
+            cell = (((s_sex * 2 + s_men) * n_area + area) * 2 + member) * 2 + origin
+            ri = ((per * N_AGE + age) * n_cell + cell) * n_state + state
+            for g in range(n_group):
+                or_group[g] = 1.0
+                if fj_last == 1:
+                    or_group[g] *= tb.risk_or[R_FRITIDSJOB, g]
+                if pov_last == 1:
+                    or_group[g] *= tb.risk_or[R_POVERTY, g]
+                if psych_last == 1:
+                    or_group[g] *= tb.risk_or[R_PSYCH, g]
+                if crime_before == 1:
+                    or_group[g] *= tb.risk_or[R_CRIME_EVER, g]
+            cur = -1  # the scratch row holding the modified row, -1 while unmodified
+            for g in range(n_group):
+                if or_group[g] != 1.0 and tb.group_any[g, state]:
+                    dst = 0 if cur < 0 else 1 - cur
+                    if cur < 0:
+                        ok = modify_row(lc2, ri, tb.group_mask, g, state, or_group[g], scratch, dst)
+                    else:
+                        ok = modify_row(
+                            scratch, cur, tb.group_mask, g, state, or_group[g], scratch, dst
+                        )
+                    if ok:
+                        cur = dst
             for k in range(n_act):
+                since = age - last_taken[k]
                 if (
-                    act_process[k] == PROCESS_LIFECOURSE
-                    and age - last_taken[k] <= act_persist[k]
-                    and act_from[k, state]
+                    acts.process[k] == P_LIFECOURSE
+                    and acts.target_any[k, state]
+                    and 0 <= since <= acts.persist[k]
+                    and acts.odds[k, since] != 1.0
                 ):
                     dst = 0 if cur < 0 else 1 - cur
                     if cur < 0:
-                        ok = modify_row(lc2, ri, act_to, k, act_or[k], scratch, dst)
+                        ok = modify_row(
+                            lc2, ri, acts.target, k, state, acts.odds[k, since], scratch, dst
+                        )
                     else:
-                        ok = modify_row(scratch, cur, act_to, k, act_or[k], scratch, dst)
+                        ok = modify_row(
+                            scratch, cur, acts.target, k, state, acts.odds[k, since], scratch, dst
+                        )
                     if ok:
                         cur = dst
             u_lc = to_unit(w_lc)
             if cur < 0:
                 new_state = draw_row(lc2, ri, u_lc)
-            else:  # an activity modified the row
-                new_state = draw_row(scratch, cur, u_lc)
-
-            # 4. fritidsjob, ages 13-20 in school or youth education
-            if FJ_AGE_LO <= age <= FJ_AGE_HI and fj_activity[new_state]:
-                pf = bernoulli_or(np.float64(fj_p[per, age, s_sex, s_men, area, fj]), or_fj)
-                fj = 1 if to_unit(w_fj) < pf else 0
             else:
-                fj = 0
-            fj_years += fj
-
-            counts[yi, age, cell, state, new_state] += 1
+                new_state = draw_row(scratch, cur, u_lc)
+            if tb.dropout[state, new_state]:
+                dropout_ever = 1
             state = new_state
 
-            if area == supported:
-                if plan_active[yi]:
-                    exposure += 1
-                if MEMBER_AGE_LO <= age <= MEMBER_AGE_HI:
-                    run += 1
-                    if run >= MEMBER_YEARS:
-                        member = 1
+            # 4a. job while enrolled, ages 13-29
+            act = tb.activity_of[state]
+            if JOB_AGE_LO <= age <= JOB_AGE_HI and tb.enrolled[state]:
+                pj = tb.job_p[per, age, s_sex, s_men, area, act, job]
+                job = 1 if to_unit(w_job) < bernoulli_or(np.float64(pj), or_proc[P_JOB]) else 0
             else:
-                run = 0
-        if want_final:
-            final[i, 0] = state
-            final[i, 1] = area
-            final[i, 2] = origin
-            final[i, 3] = fj_years
-            final[i, 4] = exposure
-            final[i, 5] = member
+                job = 0
+            fj = 1 if (job == 1 and FJ_AGE_LO <= age <= FJ_AGE_HI and tb.fj_activity[state]) else 0
+        else:
+            or_proc[P_POVERTY] = 1.0
+            or_proc[P_PSYCH] = 1.0
+            or_proc[P_CRIME] = 1.0
+
+        # 4b. risk flags: poverty this year, parent_psych (absorbing), suspicion / charge
+        pp = tb.poverty_p[per, age, s_men, area, prg, pov]
+        pov = 1 if to_unit(w_pov) < bernoulli_or(np.float64(pp), or_proc[P_POVERTY]) else 0
+        if psych == 0:
+            ps = tb.psych_p[per, age, s_men, area, prg]
+            psych = 1 if to_unit(w_psy) < bernoulli_or(np.float64(ps), or_proc[P_PSYCH]) else 0
+        crime = 0
+        if age >= SUSPICION_AGE_LO:
+            pc = tb.crime_p[per, age, s_sex, s_men, area, origin, crime_ever]
+            crime = 1 if to_unit(w_crime) < bernoulli_or(np.float64(pc), or_proc[P_CRIME]) else 0
+        if pov == 1 and age >= POVERTY_EVER_LO:
+            pov_ever = 1
+
+        if present:
+            records.state[i, age] = state
+            records.area[i, age] = area
+            b = (
+                (member << B_MEMBER)
+                | (origin << B_ORIGIN)
+                | (prg << B_PRG)
+                | (job << B_JOB)
+                | (pov << B_POVERTY)
+                | (psych << B_PSYCH)
+                | (crime << B_CRIME)
+                | (pov_ever << B_POVERTY_EVER)
+                | (crime_before << B_CRIME_BEFORE)
+                | (dropout_ever << B_DROPOUT_EVER)
+            )
+            records.bits[i, age] = np.uint16(b)
+        else:
+            records.state[i, age] = ABSENT
+        if crime == 1:
+            crime_ever = 1
+    records.took_part[i] = took_part
 
 
 @njit(cache=True, parallel=True)
-def simulate_chunk(
-    seed,
-    person_id,
-    birth_year,
-    sex,
-    menapt,
-    area0,
-    parent_rg0,
-    year0,
-    period_of_year,
-    plan_active,
-    lc_cum,
-    move_cum,
-    parent_p,
-    fj_p,
-    fj_activity,
-    act_process,
-    act_age,
-    act_year,
-    act_cell,
-    act_coverage,
-    act_from,
-    act_to,
-    act_or,
-    act_persist,
-    takeup_base,
-    birth_state,
-    supported,
-    counts,
-    final,
-):
-    """Simulate all persons of a chunk in parallel; ``counts`` is (n_worker, ...) int32.
+def simulate_chunk(seed, people, tb, acts, records):
+    """Simulate every person of a chunk in parallel (persons are independent).
 
-    Persons are split into ``n_worker`` contiguous blocks, one per slice of ``counts``; the
-    caller sums the slices. Arguments as in :func:`simulate_persons`.
+    Each thread owns a contiguous block of persons and its own small work space; the records
+    are written per person, so the result does not depend on the number of threads.
     """
-    n = person_id.shape[0]
-    n_worker = counts.shape[0]
-    n_state = lc_cum.shape[5]
-    n_act = act_process.shape[0]
-    for w in prange(n_worker):
-        lo = (n * w) // n_worker
-        hi = (n * (w + 1)) // n_worker
+    n = people.person_id.shape[0]
+    n_state = tb.lc_cum.shape[3]
+    n_act = acts.process.shape[0]
+    n_block = max(1, min(n, 256))
+    for b in prange(n_block):
+        lo = (n * b) // n_block
+        hi = (n * (b + 1)) // n_block
         scratch = np.empty((2, n_state), dtype=np.float32)
         last_taken = np.empty(max(n_act, 1), dtype=np.int16)
+        drawn = np.empty(max(n_act, 1), dtype=np.bool_)
+        or_proc = np.ones(N_PROCESS)
+        or_group = np.ones(tb.group_mask.shape[0])
         simulate_persons(
-            seed,
-            person_id,
-            birth_year,
-            sex,
-            menapt,
-            area0,
-            parent_rg0,
-            year0,
-            period_of_year,
-            plan_active,
-            lc_cum,
-            move_cum,
-            parent_p,
-            fj_p,
-            fj_activity,
-            act_process,
-            act_age,
-            act_year,
-            act_cell,
-            act_coverage,
-            act_from,
-            act_to,
-            act_or,
-            act_persist,
-            takeup_base,
-            birth_state,
-            supported,
-            lo,
-            hi,
-            counts[w],
-            scratch,
-            last_taken,
-            final,
+            seed, lo, hi, people, tb, acts, records, scratch, last_taken, drawn, or_proc, or_group
         )

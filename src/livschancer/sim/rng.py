@@ -11,7 +11,8 @@ Philox4x32-10 (Salmon et al. 2011, Random123) maps a 128-bit counter and a 64-bi
 32-bit words. Here the key is the 64-bit seed and the counter is
 ``(person_id_lo, person_id_hi, age, block)``. One call gives four words, the four *lanes* of a
 *block*; a stream is a (block, lane) pair, numbered ``4 * block + lane``. The four decisions of
-the yearly step share block 0, so a person-year costs one Philox call.
+the yearly step share block 0 and the three risk flags block 2, so a person-year costs two
+Philox calls.
 
 Rules for :data:`STREAMS`: a new decision gets a new name with a new number; existing numbers
 never change (that would change every result for that seed).
@@ -28,15 +29,24 @@ STREAMS: dict[str, int] = {
     "move": 0,
     "parent_rg": 1,
     "lifecourse": 2,
-    "fritidsjob": 3,
+    "job": 3,
     # block 1: attributes drawn at birth (age 0)
     "birth_sex": 4,
     "birth_menapt": 5,
     "birth_area": 6,
     "birth_parent_rg": 7,
+    # block 2: the risk flags of the yearly step (model.md section 4, step 4), every age 0-29
+    "poverty": 8,
+    "parent_psych": 9,
+    "crime": 10,
+    # block 3: attributes of immigrants drawn at arrival (at age 0 of the person's counter)
+    "arrival_sex": 12,
+    "arrival_menapt": 13,
+    "arrival_area": 14,
+    "arrival_parent_rg": 15,
 }
-#: Activity k's take-up decision uses stream ``TAKEUP_BASE + k`` (blocks 16 and up).
-TAKEUP_BASE: int = 64
+#: Activities draw take-up from a block derived from their name (``sim/activities.py``,
+#: ``takeup_block``: blocks >= 2**31), never from a position in a list.
 #: Scale from a 32-bit word to a uniform in [0, 1): u = word * 2**-32, so 0 <= u <= 1 - 2**-32.
 U32_SCALE: float = 2.0**-32
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
@@ -32,44 +33,70 @@ class Period:
 
 @dataclass
 class ModelParameters:
-    """Probabilities for the four processes of the yearly step (model.md section 4).
+    """Probabilities for every process of the yearly step (model.md section 4).
 
     Attributes
     ----------
     lifecourse
         P(state at age a = ``to`` | state at age a-1 = ``from``, covariates in the year of age a),
-        dims ``(period, age, sex, menapt, area, origin, from, to)``; every row sums to 1; rows at
-        age 0 are unused (everyone is born in the birth state).
+        dims ``dims.LIFECOURSE_PROBS`` (period, age, sex, menapt, area, member, origin, from,
+        to); every row sums to 1; rows at age 0 are unused (everyone is born in the birth state).
     move
-        P(area at age a = ``area_to`` | area at a-1 = ``area_from``), dims
-        ``(age, menapt, parent_rg, area_from, area_to)``.
+        P(area at age a = ``area_to`` | area at a-1 = ``area_from``), dims ``dims.MOVE_PROBS``.
     parent
-        P(parent_rg = 1 this year | last year's ``parent_rg_from``), dims
-        ``(period, area, menapt, parent_rg_from)``.
-    fritidsjob
-        P(fritidsjob = 1 this year | last year's ``fritidsjob_from``) for persons aged 13-20 in
-        school or youth education, dims ``(period, age, sex, menapt, area, fritidsjob_from)``.
-    fritidsjob_youth_edu_or
-        Odds ratio on entering youth education (any transition into activity ``youth_edu`` from
-        another activity) for a person who held a fritidsjob last year (model.md section 6:
-        effects chain through states).
+        P(parent_rg = 1 this year | last year's ``parent_rg_from``), ``dims.PARENT_PROBS``.
+    job
+        P(job = 1 this year | last year's ``job_from``) by this year's activity, ``dims.JOB_PROBS``;
+        zero outside ages 13-29 and for activities that are not enrolment.
+    poverty
+        P(the family is poor this year | last year), ``dims.POVERTY_PROBS``.
+    parent_psych
+        P(a parent is treated for mental illness for the first time this year),
+        ``dims.PSYCH_PROBS``; the flag never switches off.
+    crime
+        P(a suspicion (10-14) or a charge (15+) this year | an earlier one), ``dims.CRIME_PROBS``;
+        zero below 10.
+    risk_or
+        Odds ratios (``dims.RISK_OR``) of last year's risk flags (``states.RISKS``) on the
+        transition groups ``states.RISK_GROUPS`` of this year's life-course draw. The
+        fritidsjob -> youth education link (model.md section 6) is the entry
+        (fritidsjob, youth_edu_entry).
     periods
         The regimes named on the ``period`` dims, in order.
     provenance
-        Where the set came from: file, checksum, and whether it is provisional.
+        Where the set came from: file, checksum, status (provisional, calibrated, estimated).
     """
 
     lifecourse: xr.DataArray
     move: xr.DataArray
     parent: xr.DataArray
-    fritidsjob: xr.DataArray
-    fritidsjob_youth_edu_or: float
+    job: xr.DataArray
+    poverty: xr.DataArray
+    parent_psych: xr.DataArray
+    crime: xr.DataArray
+    risk_or: xr.DataArray
     periods: tuple[Period, ...]
     provenance: dict[str, str] = field(default_factory=dict)
 
+    #: The probability arrays and their dims, in the order of the yearly step.
+    ARRAYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "move": dims.MOVE_PROBS,
+        "parent": dims.PARENT_PROBS,
+        "lifecourse": dims.LIFECOURSE_PROBS,
+        "job": dims.JOB_PROBS,
+        "poverty": dims.POVERTY_PROBS,
+        "parent_psych": dims.PSYCH_PROBS,
+        "crime": dims.CRIME_PROBS,
+    }
+
+    @property
+    def status(self) -> str:
+        """``provisional``, ``calibrated`` or ``estimated`` (from the provenance)."""
+        return self.provenance.get("status", "provisional")
+
     def period_of(self, year: int) -> int:
         """Index of the period that governs ``year``; years before the first period use the
-        first, years after the last use the last (documented in docs/model-engine.md)."""
+        first, years after the last use the last (docs/engine.md)."""
         for i, p in enumerate(self.periods):
             if p.first <= year <= p.last:
                 return i
@@ -86,23 +113,17 @@ class ModelParameters:
             Naming the array, the rule and an example cell.
         """
         _check_periods(self.periods, where)
-        _check_dims(self.lifecourse, dims.LIFECOURSE_PROBS, f"{where}.lifecourse")
-        _check_dims(self.move, dims.MOVE_PROBS, f"{where}.move")
-        _check_dims(self.parent, dims.PARENT_PROBS, f"{where}.parent")
-        _check_dims(self.fritidsjob, dims.FRITIDSJOB_PROBS, f"{where}.fritidsjob")
-        expected = labels(
-            (*dims.LIFECOURSE_PROBS, *dims.MOVE_PROBS, *dims.PARENT_PROBS, *dims.FRITIDSJOB_PROBS),
-            self.periods,
-        )
-        for name in ("lifecourse", "move", "parent", "fritidsjob"):
+        for name, want in {**self.ARRAYS, "risk_or": dims.RISK_OR}.items():
             arr = getattr(self, name)
+            _check_dims(arr, want, f"{where}.{name}")
+            expected = labels(want, self.periods)
             for d in arr.dims:
                 got = [v.item() if hasattr(v, "item") else v for v in arr[d].values]
                 if got != expected[d]:
                     raise ParameterError(
                         f"{where}.{name}.{d}", f"labels must be {expected[d]} in that order", got
                     )
-        for name in ("lifecourse", "move", "parent", "fritidsjob"):
+        for name in self.ARRAYS:
             _check_range(getattr(self, name), f"{where}.{name}")
         _check_rows(self.lifecourse.sel(age=slice(1, None)), "to", f"{where}.lifecourse")
         _check_rows(self.move, "area_to", f"{where}.move")
@@ -118,13 +139,35 @@ class ModelParameters:
             raise ParameterError(
                 f"{where}.lifecourse",
                 "positive probability on a transition the model forbids (attainment may not fall,"
-                " rises only to the level of the activity left; no return to preschool)",
+                " rises only to the level of the activity left; no return to preschool or school)",
                 cell,
             )
-        orv = self.fritidsjob_youth_edu_or
-        if not (np.isfinite(orv) and orv > 0):
+        enrolled = xr.DataArray(
+            [a in states.ENROLLED for a in states.ACTIVITY],
+            dims="activity",
+            coords={"activity": list(states.ACTIVITY)},
+        )
+        lo, hi = states.JOB_AGES
+        outside = ~enrolled | (self.job.age < lo) | (self.job.age > hi)
+        if bool(((self.job > 0) & outside).any()):
             raise ParameterError(
-                f"{where}.fritidsjob_youth_edu_or", "must be a positive odds ratio", orv
+                f"{where}.job",
+                f"a job while enrolled needs an enrolled activity and an age in {lo}-{hi}",
+                _first_true((self.job > 0) & outside),
+            )
+        young = self.crime.age < states.SUSPICION_AGES[0]
+        if bool(((self.crime > 0) & young).any()):
+            raise ParameterError(
+                f"{where}.crime",
+                f"suspicions start at {states.SUSPICION_AGES[0]}",
+                _first_true((self.crime > 0) & young),
+            )
+        vals = self.risk_or.values
+        if not (np.all(np.isfinite(vals)) and np.all(vals > 0)):
+            raise ParameterError(
+                f"{where}.risk_or",
+                "odds ratios must be finite and > 0",
+                _first_true(~((self.risk_or > 0) & np.isfinite(self.risk_or))),
             )
         return self
 
@@ -147,13 +190,19 @@ def labels(names: tuple[str, ...], periods: tuple[Period, ...] = ()) -> dict[str
         "menapt": list(states.MENAPT),
         "area": list(states.AREA),
         "origin": list(states.ORIGIN),
+        "member": list(states.MEMBER),
+        "activity": list(states.ACTIVITY),
         "from": list(states.LIFECOURSE),
         "to": list(states.LIFECOURSE),
         "area_from": list(states.AREA),
         "area_to": list(states.AREA),
         "parent_rg": [0, 1],
         "parent_rg_from": [0, 1],
-        "fritidsjob_from": [0, 1],
+        "job_from": [0, 1],
+        "poverty_from": [0, 1],
+        "crime_ever_from": [0, 1],
+        "risk": list(states.RISKS),
+        "group": list(states.RISK_GROUPS),
     }
     return {n: table[n] for n in names}
 
