@@ -335,26 +335,6 @@ def from_hydra_error(err: BaseException) -> ConfigError | None:
     return ConfigError("command line", _first_line(text), override)
 
 
-def _prob(where: str, value: Any) -> float:
-    if not isinstance(value, (int, float)) or not (0.0 <= float(value) <= 1.0):
-        raise ConfigError(where, "must be a probability in [0, 1]", value)
-    return float(value)
-
-
-def _names(where: str, mapping: dict[str, Any], kind: str) -> None:
-    allowed = states.labels(kind)
-    for key in mapping:
-        if key not in allowed:
-            raise ConfigError(
-                f"{where}.{key}", f"unknown {kind}; expected one of {list(allowed)}", key
-            )
-    missing = [a for a in allowed if a not in mapping]
-    if missing:
-        raise ConfigError(
-            where, f"needs a value for every {kind} {list(allowed)}; missing", missing
-        )
-
-
 def _check_population(pop: PopulationConfig) -> None:
     """Cohorts, composition by birth year and arrivals (``sim/population.check_population``)."""
     from livschancer.sim.population import check_population
