@@ -77,18 +77,27 @@ def test_run_writes_netcdf_with_provenance_and_prints_table(tmp_path):
         assert word in out.stdout
     path = Path(tmp_path) / "livschancer.nc"
     with xr.open_dataset(path) as ds:
-        assert ds["counts"].dims == dims.COUNTS
+        assert ds["lifecourse"].dims == ("year", "age", *dims.CELL, "transition")
         assert int(ds.attrs["seed"]) == 7
         assert ds.attrs["parameters_status"].startswith("PROVISIONAL")
         assert len(ds.attrs["parameters_sha256"]) == 64
         assert "seed: 7" in ds.attrs["config"]
         assert ds.attrs["livschancer_version"]
         n = int(ds.attrs["n_persons"])
-        assert int(ds["counts"].sum()) == n * 30
         assert ds.sizes["person"] == n
-        share = ds["neet_share"].sel(band="18-20", group="supported", origin="all")
+        # every person-year is one lifecourse transition (births from 0, arrivals from arrival)
+        assert int(ds["lifecourse"].sum()) == int((30 - ds["arrival_age"].astype(int)).sum())
+        share = ds["indicator_value"].sel(
+            indicator="neet_share[18-20]",
+            year=2019,
+            group="supported",
+            origin_group="all",
+            ethnicity="all",
+            sex_group="all",
+        )
         assert 0 < float(share) < 1
-        assert np.isfinite(ds["restgruppe_share"].values).all()
+    for suffix in ("_report.html", "_indicators.csv", "_indicators.xlsx"):
+        assert (Path(tmp_path) / f"livschancer{suffix}").stat().st_size > 0
 
 
 def test_existing_result_file_is_refused_before_simulating(tmp_path):

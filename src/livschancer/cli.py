@@ -22,6 +22,7 @@ import numba
 import numpy as np
 import xarray as xr
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from livschancer import __version__
@@ -35,6 +36,7 @@ from livschancer.outputs.standard import standard_indicators
 from livschancer.outputs.tables import summary_table
 from livschancer.scenarios.build import Scenario, apply_links, build_scenario
 from livschancer.sim.run import SimResult, simulate
+from livschancer.sweeps.resume import result_is_complete
 from livschancer.transitions.params import ModelParameters
 from livschancer.transitions.provisional import load_provisional
 
@@ -47,6 +49,7 @@ SUBCOMMANDS: dict[str, str] = {
     "score": "livschancer.outputs.score:main",
     "compare": "livschancer.scenarios.compare:main",
     "collect": "livschancer.sweeps.collect:main",
+    "design": "livschancer.sweeps.design:main",
     "synth": "livschancer.panel.synth:main",
     "calibrate": "livschancer.calibration.fit:main",
 }
@@ -54,6 +57,7 @@ SUBCOMMAND_HELP: dict[str, str] = {
     "score": "score a run file against the calibration targets",
     "compare": "contrast scenario runs (with_plan - without_plan)",
     "collect": "merge the run files of a sweep into one file",
+    "design": "write a sensitivity design (Morris, Sobol) as sweep overrides; analyse it",
     "synth": "write a synthetic person-year panel",
     "calibrate": "fit the parameters to the calibration targets",
 }
@@ -144,13 +148,27 @@ def build_dataset(
     return ds
 
 
-def run_app(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str, ...] = ()) -> Path:
+def run_app(
+    cfg: DictConfig,
+    output_dir: Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    multirun: bool = False,
+) -> Path:
     """Validate, simulate, write the NetCDF file, its tables and report, and print the table;
-    returns the file path."""
+    returns the file path.
+
+    In a sweep job (``multirun``) a complete result for the same config is kept and the job
+    skipped (resume, :mod:`livschancer.sweeps.resume`), and the report and tables are not
+    written (``livschancer collect`` gathers the sweep's run files).
+    """
     run = validate(cfg)
     check_language(run.report.language)
     target = output_dir / run.output.file
-    if target.exists() and not run.output.overwrite:  # refuse before simulating
+    resolved = OmegaConf.to_yaml(cfg, resolve=True)
+    if multirun and result_is_complete(target, resolved):
+        print(f"complete already, skipped: {target}")
+        return target
+    if target.exists() and not run.output.overwrite and not multirun:  # refuse before simulating
         raise ConfigError(
             "output.file", "exists already; set output.overwrite=true to replace it", str(target)
         )
@@ -164,10 +182,12 @@ def run_app(cfg: DictConfig, output_dir: Path, overrides: list[str] | tuple[str,
         activities=scenario.engine_activities(),
         plan_years=scenario.plan_years().get("supported", ()),
     )
-    ds = build_dataset(
-        run, OmegaConf.to_yaml(cfg, resolve=True), params, result, scenario, overrides
-    )
-    path = write_dataset(ds, target, overwrite=run.output.overwrite)
+    ds = build_dataset(run, resolved, params, result, scenario, overrides)
+    # a sweep job replaces an incomplete or stale result of its own dir
+    path = write_dataset(ds, target, overwrite=run.output.overwrite or multirun)
+    if multirun:
+        print(f"wrote {path}")
+        return path
     files = publish(ds, output_dir, stem=path.stem, language=run.report.language)
     print(
         f"livschancer {__version__}: {result.n_persons:,} persons x 30 years, seed {run.seed}, "
@@ -202,9 +222,14 @@ class _wide_pandas:
 
 @hydra.main(version_base=None, config_path="conf", config_name="config")
 def _app(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        # a sweep job raises: Hydra records the failure and the other jobs go on (sys.exit in a
+        # worker would stop the sweep); the status callback writes the error to the job's dir
+        run_app(cfg, Path(hc.runtime.output_dir), list(hc.overrides.task), multirun=True)
+        return
     # one line on stderr, no traceback (and no second copy through Hydra's console log)
     with exit_on_error():
-        hc = HydraConfig.get()
         run_app(cfg, Path(hc.runtime.output_dir), list(hc.overrides.task))
 
 

@@ -41,6 +41,9 @@ class ConfigError(LivschancerError, ValueError):
         self.value = value
         super().__init__(f"{field}: {rule}; got {value!r}")
 
+    def __reduce__(self):  # crosses process boundaries (sweep workers, SLURM) as itself
+        return (type(self), (self.field, self.rule, self.value))
+
 
 class ParameterError(ConfigError):
     """A parameter file (shipped or user-supplied) breaks a rule; ``field`` starts with the file."""

@@ -141,7 +141,7 @@ def persons_dataset(parts: list[tuple[People, Records]], plan_years: Sequence[in
     lo, hi = states.FRITIDSJOB_AGES
     fritidsjob = (bit(rec, "job") == 1) & present & np.isin(activity, fj_act)
     data = {
-        "birth_year": (people.birth_year, None),
+        "person_birth_year": (people.birth_year, None),
         "arrival_age": (people.arrival_age, None),
         "person_sex": (people.sex, "sex"),
         "person_menapt": (people.menapt, "menapt"),

@@ -10,7 +10,7 @@ A spec names any dotted config keys with their ranges, and a method::
     # second_order: false   # sobol: also second-order indices; runs = samples * (2 keys + 2)
     parameters:
       population.p_female: [0.45, 0.52]
-      plan.first_year: [2000, 2010]       # two integer bounds: an integer key
+      report.year: [2010, 2019]           # two integer bounds: an integer key
 
 ``livschancer design SPEC SWEEP_DIR`` samples the design and writes one config file per point
 (``SWEEP_DIR/design/design_point/p0007.yaml``, ``# @package _global_``, the point's values as
