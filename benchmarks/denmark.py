@@ -6,7 +6,8 @@ parameters.
 
 - roofline: only the unavoidable work per person-year: the two Philox blocks (the four uniforms
   of block 0 and the three risk-flag uniforms of block 2) and seven draws from rows of the same
-  sizes and contents as the model's (area 3, parent 2, life course 26, job 2, poverty 2,
+  sizes and contents as the model's (area 3, parent 2, life course: the compact row of the
+  reachable states, job 2, poverty 2,
   parent_psych 2, crime 2), and the 4-byte record written, nothing else;
 - full: the model's kernel (``sim/kernel.simulate_chunk``): the same draws plus covariate cells,
   periods, risk-flag odds ratios, membership, origin and the ever-flags;
@@ -50,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @njit(cache=True, parallel=True)
-def roofline(seed, person_id, move_cum, parent_cum, lc_cum, bern, state_out):
+def roofline(seed, person_id, move_cum, parent_cum, lc_cum, reach, bern, state_out):
     """Per person-year: two Philox blocks, seven categorical draws and a 4-byte record."""
     n = person_id.shape[0]
     for i in prange(n):
@@ -64,7 +65,7 @@ def roofline(seed, person_id, move_cum, parent_cum, lc_cum, bern, state_out):
             v0, v1, v2, _ = block_words(seed, pid, age, 2)
             a = kernel.draw_categorical_branchless(move_cum[age, a], to_unit(w0))
             p = kernel.draw_categorical_branchless(parent_cum[p], to_unit(w1))
-            s = kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))
+            s = reach[s, kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))]
             f = kernel.draw_categorical_branchless(bern[f], to_unit(w3))
             f += kernel.draw_categorical_branchless(bern[p], to_unit(v0))
             f += kernel.draw_categorical_branchless(bern[a & 1], to_unit(v1))
@@ -108,14 +109,14 @@ def time_roofline(pop, params, repeats: int) -> float:
     parent = np.ascontiguousarray(
         np.stack([[1 - tb.parent_p[2, 0, 0, r], np.float32(1.0)] for r in (0, 1)])
     ).astype(np.float32)
-    lc = np.ascontiguousarray(tb.lc_cum[min(2, tb.lc_cum.shape[0] - 1), :, 0])
+    lc = np.ascontiguousarray(tb.lc_reach[min(2, tb.lc_reach.shape[0] - 1), :, 0])
     bern = np.array([[0.6, 1.0], [0.3, 1.0]], np.float32)
     out = np.zeros((population.n, 30), np.uint32)
-    roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, bern, out)  # compile
+    roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, tb.reach, bern, out)  # compile
     best = np.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        roofline(np.uint64(1), people.person_id, move, parent, lc, bern, out)
+        roofline(np.uint64(1), people.person_id, move, parent, lc, tb.reach, bern, out)
         best = min(best, time.perf_counter() - t)
     return best
 
@@ -130,11 +131,9 @@ def time_numpy_twin(params, n_persons: int) -> float | None:
     pop.first_birth_year = pop.last_birth_year = 2000
     pop.births_per_year = n_persons
     population = build_population(pop)
-    y0, per = year_tables(params, population)
-    tb = pack_parameters(params, per, y0)
     people = draw_people(1, population, np.arange(population.n, dtype=np.uint64))
     t = time.perf_counter()
-    simulate_reference(1, people, tb, pack_activities([]))
+    simulate_reference(1, people, params)
     return time.perf_counter() - t
 
 

@@ -138,24 +138,26 @@ def bernoulli_p(p: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
         return np.where(keep, p, with_odds(p, odds_ratio))
 
 
-def modify_rows(cum: np.ndarray, target: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
-    """Cumulative float32 rows with the odds of reaching ``target`` (bool, row-wise) multiplied
-    by ``odds_ratio`` (per row); rows without mass on the target or its complement unchanged.
-
-    Sums run left to right in float64 over the float32 rows (``np.cumsum`` is sequential), as
-    a loop over outcomes would.
-    """
-    _n_row, n = cum.shape
-    p = np.diff(cum.astype(np.float64), prepend=0.0, axis=1)
+def modify_probs(p: np.ndarray, target: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
+    """Float64 probability rows with the odds of reaching ``target`` (bool, row-wise)
+    multiplied by ``odds_ratio`` (per row); rows without mass on the target or its complement
+    unchanged. The target's total sums left to right (``np.cumsum`` is sequential), as a loop
+    over outcomes would."""
     pt = np.cumsum(np.where(target, p, 0.0), axis=1)[:, -1]
     ok = (pt > 0.0) & (pt < 1.0)
     safe = np.where(ok, pt, 0.5)
     p1 = with_odds(safe, odds_ratio)
     factor = np.where(target, (p1 / safe)[:, None], ((1.0 - p1) / (1.0 - safe))[:, None])
-    out = np.cumsum(p * factor, axis=1).astype(np.float32)
-    last = np.where(p > 0.0, np.arange(n), -1).max(axis=1)
-    out[np.arange(n)[None, :] >= last[:, None]] = 1.0
-    return np.where(ok[:, None], out, cum)
+    return np.where(ok[:, None], p * factor, p)
+
+
+def cumulative64(p: np.ndarray) -> np.ndarray:
+    """Float64 cumulative rows of float64 probabilities, exactly 1.0 from the last positive
+    entry on (rows without mass stay all zero)."""
+    cum = np.cumsum(p, axis=-1)
+    idx = np.where(p > 0, np.arange(p.shape[-1]), -1).max(axis=-1)
+    cum[(np.arange(p.shape[-1]) >= idx[..., None]) & (idx[..., None] >= 0)] = 1.0
+    return cum
 
 
 # --- parameters and activities as the twin's own arrays ---------------------------------------
@@ -371,14 +373,17 @@ def simulate_reference(seed, people, params, activities=()) -> TwinRecords:
             prg = (w_step[:, 1] < p_par).astype(np.int64)
             origin = np.where((age <= ORIGIN_AGE) | (age <= arrive), prg, origin)
             # 3. life course: risk flags' odds ratios (fixed order), then activities' in order
-            rows = tb.lc_cum[per, age, sex, men, area, member, origin, state].copy()
+            rows = tb.lc_cum[per, age, sex, men, area, member, origin, state]
+            # probabilities in float64 (differences of float32 values are exact), modified by
+            # each odds ratio in turn, accumulated once for the draw
+            probs = np.diff(rows.astype(np.float64), prepend=0.0, axis=1)
             flag_or = np.ones((n, len(GROUPS)))
             for r, flag in enumerate((fj_last, pov_last, psych_last, crime_before)):
                 flag_or = np.where(flag[:, None] == 1, flag_or * tb.risk_or[r], flag_or)
             for g in range(len(GROUPS)):
                 m = flag_or[:, g] != 1.0
                 if m.any():
-                    rows[m] = modify_rows(rows[m], tb.groups[g][state[m]], flag_or[m, g])
+                    probs[m] = modify_probs(probs[m], tb.groups[g][state[m]], flag_or[m, g])
             for k, a in enumerate(acts):
                 if PROCESSES[a.process] != "lifecourse":
                     continue
@@ -388,8 +393,8 @@ def simulate_reference(seed, people, params, activities=()) -> TwinRecords:
                 f[live] = a.odds[since[live]]
                 m = live & (f != 1.0)
                 if m.any():
-                    rows[m] = modify_rows(rows[m], a.target[state[m]], f[m])
-            new = categorical(rows, w_step[:, 2])
+                    probs[m] = modify_probs(probs[m], a.target[state[m]], f[m])
+            new = categorical(cumulative64(probs), w_step[:, 2])
             dropout_ever = dropout_ever | dropout[state, new]
             state = new
             # 4a. job while enrolled

@@ -13,6 +13,7 @@ from scipy import stats
 from livschancer import states
 from livschancer.sim import kernel
 from livschancer.sim.activities import Activity, pack_activities
+from livschancer.sim import pack
 from livschancer.sim.pack import cumulative, pack_parameters
 from livschancer.sim.population import build_population
 from livschancer.sim.run import year_tables
@@ -136,25 +137,28 @@ def test_draw_row_and_branchless_draw_equal_draw_categorical_and_the_twin():
 # --- odds ratios -----------------------------------------------------------------------------
 
 
+def _all_reach(n):
+    return np.tile(np.arange(n, dtype=np.int64), (n, 1))
+
+
 def test_odds_ratio_changes_target_mass_as_the_odds_formula_says():
     p = np.array([0.5, 0.0, 0.2, 0.3])
     target = np.array([False, False, True, False])
-    out = np.empty((2, 4), np.float32)
-    assert kernel.modify_row(cumulative(p)[None, :], 0, target[None, None, :], 0, 0, 3.0, out, 1)
-    q = np.diff(out[1].astype(np.float64), prepend=0.0)
+    q = p.copy()
+    kernel.scale_odds(q, _all_reach(4), 0, 4, target[None, None, :], 0, 3.0)
     p1 = 3 * 0.2 / (1 - 0.2 + 3 * 0.2)
-    np.testing.assert_allclose(q[2], p1, atol=1e-6)
-    np.testing.assert_allclose(q[[0, 3]], p[[0, 3]] * (1 - p1) / 0.8, atol=1e-6)
+    np.testing.assert_allclose(q[2], p1, rtol=1e-12)
+    np.testing.assert_allclose(q[[0, 3]], p[[0, 3]] * (1 - p1) / 0.8, rtol=1e-12)
     assert q[1] == 0.0
-    assert out[1, -1] == 1.0
+    np.testing.assert_allclose(q.sum(), 1.0, rtol=1e-12)
 
 
 def test_odds_ratio_on_row_without_target_or_complement_mass_leaves_it_alone():
-    out = np.full((1, 3), -1, np.float32)
-    cum = cumulative(np.array([[0.4, 0.6, 0.0]]))
-    assert not kernel.modify_row(cum, 0, np.array([[[False, False, True]]]), 0, 0, 2.0, out, 0)
-    assert not kernel.modify_row(cum, 0, np.array([[[True, True, False]]]), 0, 0, 2.0, out, 0)
-    assert (out == -1).all()
+    p = np.array([0.4, 0.6, 0.0])
+    for target in ([False, False, True], [True, True, False]):
+        q = p.copy()
+        kernel.scale_odds(q, _all_reach(3), 0, 3, np.array([[target]]), 0, 2.0)
+        np.testing.assert_array_equal(q, p)
 
 
 def _random_rows(seed: int, n: int = 400):
@@ -169,18 +173,53 @@ def _random_rows(seed: int, n: int = 400):
 
 
 @pytest.mark.parametrize("group", states.RISK_GROUPS)
-def test_modify_row_equals_the_twin_and_zero_stays_zero(group):
+def test_odds_ratios_and_draws_over_reachable_states_equal_the_twin(group):
+    """Load, scale twice and draw over each state's reachable outcomes (the kernel) = the
+    twin's float64 rows over all outcomes; zero stays zero; unmodified draws = draw_row."""
     s, cum = _random_rows(1)
-    mask = states.transition_group(group)[None]
+    reach, n_reach = pack.reachable(states.allowed_matrix()[None])
+    mask = np.stack([states.transition_group(group), states.transition_group("exam")])
     rng = np.random.default_rng(2)
+    us = np.concatenate([[0.0, ALMOST_ONE], rng.random(40)])
     for r in range(cum.shape[0]):
-        odds = float(rng.choice([0.2, 0.77, 1.3, 4.0, 25.0]))
-        out = np.empty((1, cum.shape[1]), np.float32)
-        ok = kernel.modify_row(cum, r, mask, 0, s[r], odds, out, 0)
-        want = reference.modify_rows(cum[r : r + 1], mask[0][s[r : r + 1]], np.array([odds]))
-        got = out if ok else cum[r : r + 1]
-        np.testing.assert_array_equal(got, want)
-        assert ((np.diff(got[0], prepend=0) == 0) >= (np.diff(cum[r], prepend=0) == 0)).all()
+        st, nr = s[r], n_reach[s[r]]
+        odds = rng.choice([0.2, 0.77, 1.3, 4.0, 25.0], size=2)
+        probs = np.empty(states.N_STATE)
+        crow = np.ones((1, states.N_STATE), np.float32)  # the compact row (Tables.lc_reach)
+        crow[0, :nr] = cum[r, reach[st, :nr]]
+        kernel.load_probs(crow, 0, nr, probs)
+        kernel.scale_odds(probs, reach, st, nr, mask, 0, float(odds[0]))
+        kernel.scale_odds(probs, reach, st, nr, mask, 1, float(odds[1]))
+        want = np.diff(cum[r : r + 1].astype(np.float64), prepend=0.0, axis=1)
+        for t in range(2):
+            want = reference.modify_probs(want, mask[t][st][None], np.array([odds[t]]))
+        got = np.zeros(states.N_STATE)
+        got[reach[st, :nr]] = probs[:nr]
+        np.testing.assert_array_equal(got, want[0])
+        assert ((got == 0) >= (np.diff(cum[r], prepend=0) == 0)).all()
+        rows = reference.cumulative64(want)
+        for u in us:
+            assert kernel.draw_probs(probs, reach, st, nr, u, states.N_STATE) == (
+                reference.categorical(rows, np.array([u]))[0]
+            )
+            assert kernel.draw_reach(crow, 0, reach, st, nr, u, states.N_STATE) == (
+                kernel.draw_row(cum, r, u)
+            )
+
+
+def test_reachable_lists_the_positive_outcomes_of_each_state_in_order():
+    lc = np.zeros((2, 3, 4, 4))
+    lc[0, 1, 0, [2, 0]] = 0.5
+    lc[1, 2, 3, 1] = 1.0
+    reach, n_reach = pack.reachable(lc)
+    assert n_reach.tolist() == [2, 0, 0, 1]
+    assert reach[0, :2].tolist() == [0, 2] and reach[3, :1].tolist() == [1]
+    assert (reach[1] == -1).all()
+    cum = cumulative(lc)
+    compact = pack.compact_rows(cum, reach, n_reach)
+    assert compact.shape == (2, 3, 4, 2)
+    np.testing.assert_array_equal(compact[0, 1, 0], cum[0, 1, 0, [0, 2]])
+    np.testing.assert_array_equal(compact[1, 2, 3], [cum[1, 2, 3, 1], 1.0])
 
 
 def test_larger_odds_ratio_never_lowers_the_target_mass():
@@ -189,11 +228,11 @@ def test_larger_odds_ratio_never_lowers_the_target_mass():
     ors = [0.25, 0.5, 1.0, 2.0, 4.0, 16.0]
     for r in range(cum.shape[0]):
         masses = []
+        p = np.diff(cum[r : r + 1].astype(np.float64), prepend=0.0, axis=1)
         for o in ors:
-            row = reference.modify_rows(cum[r : r + 1], mask[s[r : r + 1]], np.array([o]))
-            q = np.diff(row[0].astype(np.float64), prepend=0.0)
-            masses.append(q[mask[s[r]]].sum())
-        assert all(b >= a - 1e-6 for a, b in itertools.pairwise(masses)), masses
+            q = reference.modify_probs(p, mask[s[r : r + 1]], np.array([o]))
+            masses.append(q[0][mask[s[r]]].sum())
+        assert all(b >= a - 1e-12 for a, b in itertools.pairwise(masses)), masses
 
 
 # --- model constants ------------------------------------------------------------------------

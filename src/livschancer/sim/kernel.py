@@ -23,7 +23,7 @@ the people who live in its area this year, and before the draws of steps 2-4 it 
    year's state), and the odds ratios of those still within their effect schedule.
 2. ``parent_rg``: by ``parent_p[period, area, menapt, parent_rg]``.
 3. ``lifecourse``: the next (activity, attain) state from the row
-   ``lc_cum[period, a, cell, state]``, cell = (sex, menapt, area, member, origin); the odds of
+   ``lc_reach[period, a, cell, state]``, cell = (sex, menapt, area, member, origin); the odds of
    the transition groups ``states.RISK_GROUPS`` are multiplied by the odds ratios of last year's
    risk flags (fritidsjob, poverty, parent_psych, crime_ever), then by activities' odds ratios.
 4. Secondary states: ``job`` at 13-29 while enrolled, ``poverty``, ``parent_psych``
@@ -78,12 +78,6 @@ P_PSYCH = 4
 P_CRIME = 5
 N_PROCESS = 6
 
-# Risk flags (states.RISKS order) whose last-year value multiplies odds in step 3.
-R_FRITIDSJOB = 0
-R_POVERTY = 1
-R_PSYCH = 2
-R_CRIME_EVER = 3
-
 B_MEMBER = BITS["member"]
 B_ORIGIN = BITS["origin"]
 B_PRG = BITS["parent_rg"]
@@ -99,19 +93,27 @@ B_DROPOUT_EVER = BITS["dropout_ever"]
 class Tables(NamedTuple):
     """Parameter tables and lookup arrays of the kernel (``sim/pack.py`` builds them).
 
-    lc_cum : float32 (n_period, 30, n_cell, S, S), cumulative over the last axis
+    lc_reach : float32 (n_period, 30, n_cell, S, R), cumulative rows at the outcomes
+    ``reach[state, :n_reach[state]]`` only (R = the largest ``n_reach``; padded with 1.0): the
+    compact table is a third of the full (S, S) one and stays in cache
     move_cum : float32 (30, 2, 2, n_area, n_area); parent_p : float32 (n_period, n_area, 2, 2)
     job_p : float32 (n_period, 30, 2, 2, n_area, n_activity, 2)
     poverty_p : float32 (n_period, 30, 2, n_area, 2, 2); psych_p : (n_period, 30, 2, n_area, 2)
     crime_p : float32 (n_period, 30, 2, 2, n_area, 2, 2)
-    risk_or : float64 (n_risk, n_group); group_mask : bool (n_group, S, S); group_any : bool
+    risk_or : float64 (n_risk, n_group); flag_or : float64 (2**n_risk, n_group), the product
+    of the odds ratios of the flags set in bits of the row index (fritidsjob = bit 0, then
+    poverty, parent_psych, crime_ever), multiplied in that order; group_mask : bool (n_group, S, S); group_any : bool
     (n_group, S), whether a row out of a state can reach the group at all
+    reach : int64 (S, S), the states a row out of a state gives positive probability in some
+    period, age or cell, in increasing order (``n_reach`` (S,) of them; the rest is padding):
+    rows are read, modified and drawn over these only, which gives the same result as over all
+    states because the others have probability exactly 0
     dropout : bool (S, S); activity_of : int8 (S,); enrolled, fj_activity : bool (S,)
     period_of_year : int64 (n_year,); year0 : calendar year of index 0
     birth_state, supported : codes from ``states``
     """
 
-    lc_cum: np.ndarray
+    lc_reach: np.ndarray
     move_cum: np.ndarray
     parent_p: np.ndarray
     job_p: np.ndarray
@@ -119,8 +121,11 @@ class Tables(NamedTuple):
     psych_p: np.ndarray
     crime_p: np.ndarray
     risk_or: np.ndarray
+    flag_or: np.ndarray
     group_mask: np.ndarray
     group_any: np.ndarray
+    reach: np.ndarray
+    n_reach: np.ndarray
     dropout: np.ndarray
     activity_of: np.ndarray
     enrolled: np.ndarray
@@ -175,41 +180,66 @@ def draw_row(table, r, u):
     return n - 1
 
 
-@njit(cache=True)
-def modify_row(src, r, target, t, s, odds_ratio, out, o):
-    """Write into row ``o`` of ``out`` the cumulative row ``r`` of ``src`` with the odds of
-    reaching any state ``j`` with ``target[t, s, j]`` multiplied by ``odds_ratio``.
-
-    Returns False (and leaves ``out`` untouched) when the row has no mass on the target or on
-    its complement. ``src`` and ``out`` may be the same array if ``r != o``.
-    """
-    n = src.shape[1]
-    p_t = 0.0
+@njit(cache=True, inline="always")
+def load_probs(cum, r, nr, out):
+    """Probabilities (float64) of the reachable outcomes of compact cumulative row ``r`` of
+    ``cum`` (``Tables.lc_reach``), into ``out[:nr]`` (differences of float32 values are exact
+    in float64)."""
     prev = 0.0
-    for j in range(n):
-        c = np.float64(src[r, j])
-        if target[t, s, j]:
-            p_t += c - prev
+    for q in range(nr):
+        c = np.float64(cum[r, q])
+        out[q] = c - prev
         prev = c
+
+
+@njit(cache=True, inline="always")
+def scale_odds(probs, reach, s, nr, target, t, odds_ratio):
+    """Multiply the odds of reaching any outcome ``j`` with ``target[t, s, j]`` by
+    ``odds_ratio`` in the probabilities ``probs[:nr]`` (of outcomes ``reach[s, :nr]``): the
+    target's total p becomes ``p1 = OR p / (1 - p + OR p)``, the other outcomes are scaled by
+    ``(1 - p1) / (1 - p)``. Nothing changes when the row has no mass on the target or on its
+    complement (domain.md 5.5)."""
+    p_t = 0.0
+    for q in range(nr):
+        if target[t, s, reach[s, q]]:
+            p_t += probs[q]
     if p_t <= 0.0 or p_t >= 1.0:
-        return False
+        return
     p1 = odds_scale(p_t, odds_ratio)
     f_t = p1 / p_t
     f_o = (1.0 - p1) / (1.0 - p_t)
-    prev = 0.0
-    acc = 0.0
+    for q in range(nr):
+        probs[q] *= f_t if target[t, s, reach[s, q]] else f_o
+
+
+@njit(cache=True, inline="always")
+def draw_probs(probs, reach, s, nr, u, n_state):
+    """The outcome chosen by ``u`` from probabilities ``probs[:nr]`` of ``reach[s, :nr]``:
+    accumulated left to right in float64, exactly 1.0 from the last positive one on (as
+    ``sim/pack.cumulative`` does); the last state if the row has no mass."""
     last = -1
-    for j in range(n):
-        c = np.float64(src[r, j])
-        pj = c - prev
-        prev = c
-        if pj > 0.0:
-            last = j
-        acc += pj * (f_t if target[t, s, j] else f_o)
-        out[o, j] = acc
-    for j in range(last, n):
-        out[o, j] = 1.0
-    return True
+    for q in range(nr):
+        if probs[q] > 0.0:
+            last = q
+    if last < 0:
+        return n_state - 1
+    acc = 0.0
+    for q in range(nr):
+        acc += probs[q]
+        if u < (1.0 if q >= last else acc):
+            return reach[s, q]
+    return n_state - 1
+
+
+@njit(cache=True, inline="always")
+def draw_reach(cum, r, reach, s, nr, u, n_state):
+    """:func:`draw_row` on compact cumulative row ``r`` of ``cum`` (``Tables.lc_reach``) of
+    the outcomes ``reach[s, :nr]``. The same result as over the full row: an unreachable
+    outcome's cumulative value equals its predecessor's, which ``u`` did not reach."""
+    for q in range(nr):
+        if u < cum[r, q]:
+            return reach[s, q]
+    return n_state - 1
 
 
 @njit(cache=True, inline="always")
@@ -222,20 +252,20 @@ def bernoulli_or(p, odds_ratio):
 
 @njit(cache=True)
 def simulate_persons(
-    seed, lo, hi, people, tb, acts, records, scratch, last_taken, drawn, or_proc, or_group
+    seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc
 ):
     """Simulate persons ``lo..hi-1`` from birth to 29 and write their records (see the module
     docstring).
 
     One call covers a block of persons so that the bundles are unpacked once per block, not
-    per person. ``scratch`` (2, S) float32, ``last_taken`` (K,) int16, ``drawn`` (K,) bool,
-    ``or_proc`` (N_PROCESS,) and ``or_group`` (n_group,) float64 are the thread's work space.
+    per person. ``probs`` (S,) float64, ``last_taken`` (K,) int16, ``drawn`` (K,) bool,
+    ``or_proc`` (N_PROCESS,) float64 are the thread's work space.
     """
     n_area = tb.move_cum.shape[3]
-    n_cell = tb.lc_cum.shape[2]
-    n_state = tb.lc_cum.shape[3]
+    n_cell = tb.lc_reach.shape[2]
+    n_state = tb.lc_reach.shape[3]
     n_group = tb.group_mask.shape[0]
-    lc2 = tb.lc_cum.reshape(-1, n_state)
+    lc2 = tb.lc_reach.reshape(-1, tb.lc_reach.shape[4])
     mv2 = tb.move_cum.reshape(-1, n_area)
     n_act = acts.process.shape[0]
     for i in range(lo, hi):
@@ -246,11 +276,10 @@ def simulate_persons(
             tb,
             acts,
             records,
-            scratch,
+            probs,
             last_taken,
             drawn,
             or_proc,
-            or_group,
             lc2,
             mv2,
             n_area,
@@ -269,11 +298,10 @@ def _one_person(
     tb,
     acts,
     records,
-    scratch,
+    probs,
     last_taken,
     drawn,
     or_proc,
-    or_group,
     lc2,
     mv2,
     n_area,
@@ -363,28 +391,17 @@ def _one_person(
             # 3. life-course state: risk-flag odds ratios, then activities
             cell = (((s_sex * 2 + s_men) * n_area + area) * 2 + member) * 2 + origin
             ri = ((per * N_AGE + age) * n_cell + cell) * n_state + state
-            for g in range(n_group):
-                or_group[g] = 1.0
-                if fj_last == 1:
-                    or_group[g] *= tb.risk_or[R_FRITIDSJOB, g]
-                if pov_last == 1:
-                    or_group[g] *= tb.risk_or[R_POVERTY, g]
-                if psych_last == 1:
-                    or_group[g] *= tb.risk_or[R_PSYCH, g]
-                if crime_before == 1:
-                    or_group[g] *= tb.risk_or[R_CRIME_EVER, g]
-            cur = -1  # the scratch row holding the modified row, -1 while unmodified
-            for g in range(n_group):
-                if or_group[g] != 1.0 and tb.group_any[g, state]:
-                    dst = 0 if cur < 0 else 1 - cur
-                    if cur < 0:
-                        ok = modify_row(lc2, ri, tb.group_mask, g, state, or_group[g], scratch, dst)
-                    else:
-                        ok = modify_row(
-                            scratch, cur, tb.group_mask, g, state, or_group[g], scratch, dst
-                        )
-                    if ok:
-                        cur = dst
+            nr = tb.n_reach[state]
+            loaded = False  # whether probs holds this row (modified by some odds ratio)
+            flags = fj_last | (pov_last << 1) | (psych_last << 2) | (crime_before << 3)
+            if flags != 0:
+                for g in range(n_group):
+                    o = tb.flag_or[flags, g]
+                    if o != 1.0 and tb.group_any[g, state]:
+                        if not loaded:
+                            load_probs(lc2, ri, nr, probs)
+                            loaded = True
+                        scale_odds(probs, tb.reach, state, nr, tb.group_mask, g, o)
             for k in range(n_act):
                 since = age - last_taken[k]
                 if (
@@ -393,22 +410,15 @@ def _one_person(
                     and 0 <= since <= acts.persist[k]
                     and acts.odds[k, since] != 1.0
                 ):
-                    dst = 0 if cur < 0 else 1 - cur
-                    if cur < 0:
-                        ok = modify_row(
-                            lc2, ri, acts.target, k, state, acts.odds[k, since], scratch, dst
-                        )
-                    else:
-                        ok = modify_row(
-                            scratch, cur, acts.target, k, state, acts.odds[k, since], scratch, dst
-                        )
-                    if ok:
-                        cur = dst
+                    if not loaded:
+                        load_probs(lc2, ri, nr, probs)
+                        loaded = True
+                    scale_odds(probs, tb.reach, state, nr, acts.target, k, acts.odds[k, since])
             u_lc = to_unit(w_lc)
-            if cur < 0:
-                new_state = draw_row(lc2, ri, u_lc)
+            if loaded:
+                new_state = draw_probs(probs, tb.reach, state, nr, u_lc, n_state)
             else:
-                new_state = draw_row(scratch, cur, u_lc)
+                new_state = draw_reach(lc2, ri, tb.reach, state, nr, u_lc, n_state)
             if tb.dropout[state, new_state]:
                 dropout_ever = 1
             state = new_state
@@ -470,17 +480,16 @@ def simulate_chunk(seed, people, tb, acts, records):
     are written per person, so the result does not depend on the number of threads.
     """
     n = people.person_id.shape[0]
-    n_state = tb.lc_cum.shape[3]
+    n_state = tb.lc_reach.shape[3]
     n_act = acts.process.shape[0]
     n_block = max(1, min(n, 256))
     for b in prange(n_block):
         lo = (n * b) // n_block
         hi = (n * (b + 1)) // n_block
-        scratch = np.empty((2, n_state), dtype=np.float32)
+        probs = np.empty(n_state, dtype=np.float64)
         last_taken = np.empty(max(n_act, 1), dtype=np.int16)
         drawn = np.empty(max(n_act, 1), dtype=np.bool_)
         or_proc = np.ones(N_PROCESS)
-        or_group = np.ones(tb.group_mask.shape[0])
         simulate_persons(
-            seed, lo, hi, people, tb, acts, records, scratch, last_taken, drawn, or_proc, or_group
+            seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc
         )

@@ -45,6 +45,44 @@ def odds_modified(p: np.ndarray, target: np.ndarray, odds_ratio: float) -> np.nd
     return np.where(ok, scaled, p)
 
 
+def reachable(lc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(reach, n_reach)`` of :class:`~livschancer.sim.kernel.Tables`: for each state, the
+    states its rows give positive probability anywhere in ``lc`` (..., S, S), in increasing
+    order and padded with -1, and how many there are."""
+    positive = (np.asarray(lc) > 0).reshape(-1, *lc.shape[-2:]).any(axis=0)
+    n_state = positive.shape[0]
+    reach = np.full((n_state, n_state), -1, dtype=np.int64)
+    n_reach = positive.sum(axis=1).astype(np.int64)
+    for s in range(n_state):
+        idx = np.flatnonzero(positive[s])
+        reach[s, : idx.size] = idx
+    return reach, n_reach
+
+
+def compact_rows(cum: np.ndarray, reach: np.ndarray, n_reach: np.ndarray) -> np.ndarray:
+    """``Tables.lc_reach``: the cumulative rows ``cum`` (..., S, S) at the outcomes ``reach[s,
+    :n_reach[s]]`` of each state ``s``, padded with 1.0 to the largest ``n_reach``."""
+    width = max(int(n_reach.max()), 1)
+    out = np.ones((*cum.shape[:-1], width), dtype=np.float32)
+    for s in range(cum.shape[-2]):
+        k = int(n_reach[s])
+        out[..., s, :k] = cum[..., s, reach[s, :k]]
+    return np.ascontiguousarray(out)
+
+
+def flag_odds_ratios(risk_or: np.ndarray) -> np.ndarray:
+    """Row ``f`` = the product of the rows of ``risk_or`` (n_risk, n_group) whose bit is set
+    in ``f``, multiplied in risk order starting from 1.0 (the kernel looks rows up by last
+    year's flags; the twin multiplies in the same order, so the floats are the same)."""
+    n_risk, n_group = risk_or.shape
+    out = np.ones((2**n_risk, n_group))
+    for f in range(2**n_risk):
+        for r in range(n_risk):
+            if f >> r & 1:
+                out[f] = out[f] * risk_or[r]
+    return out
+
+
 def _f32(arr) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(arr), dtype=np.float32)
 
@@ -56,22 +94,27 @@ def pack_parameters(params: ModelParameters, period_of_year: np.ndarray, year0: 
     lc = lc.reshape(n_period, states.N_AGE, N_CELL, N_STATE, N_STATE)
     groups = np.stack([states.transition_group(g) for g in states.RISK_GROUPS])
     fj_acts = [states.ACTIVITY.index(a) for a in states.FRITIDSJOB_ACTIVITIES]
+    reach, n_reach = reachable(lc)
+    risk_or = np.ascontiguousarray(
+        params.risk_or.transpose(*dims.RISK_OR)
+        .sel(risk=list(states.RISKS), group=list(states.RISK_GROUPS))
+        .values,
+        dtype=np.float64,
+    )
     return Tables(
-        lc_cum=cumulative(lc),
+        lc_reach=compact_rows(cumulative(lc), reach, n_reach),
         move_cum=cumulative(params.move.transpose(*dims.MOVE_PROBS).values),
         parent_p=_f32(params.parent.transpose(*dims.PARENT_PROBS).values),
         job_p=_f32(params.job.transpose(*dims.JOB_PROBS).values),
         poverty_p=_f32(params.poverty.transpose(*dims.POVERTY_PROBS).values),
         psych_p=_f32(params.parent_psych.transpose(*dims.PSYCH_PROBS).values),
         crime_p=_f32(params.crime.transpose(*dims.CRIME_PROBS).values),
-        risk_or=np.ascontiguousarray(
-            params.risk_or.transpose(*dims.RISK_OR)
-            .sel(risk=list(states.RISKS), group=list(states.RISK_GROUPS))
-            .values,
-            dtype=np.float64,
-        ),
+        risk_or=risk_or,
+        flag_or=flag_odds_ratios(risk_or),
         group_mask=np.ascontiguousarray(groups),
         group_any=np.ascontiguousarray(groups.any(axis=2)),
+        reach=reach,
+        n_reach=n_reach,
         dropout=np.ascontiguousarray(states.transition_group("dropout")),
         activity_of=states.ACTIVITY_OF.copy(),
         enrolled=states.enrolled_mask(),
