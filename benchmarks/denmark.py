@@ -38,7 +38,6 @@ import numpy as np
 from numba import njit, prange
 
 from livschancer.sim import kernel
-from livschancer.sim.activities import pack_activities
 from livschancer.sim.config import PopulationConfig, SimConfig
 from livschancer.sim.pack import pack_parameters
 from livschancer.sim.population import build_population, draw_people
@@ -112,7 +111,8 @@ def time_roofline(pop, params, repeats: int) -> float:
     lc = np.ascontiguousarray(tb.lc_reach[min(2, tb.lc_reach.shape[0] - 1), :, 0])
     bern = np.array([[0.6, 1.0], [0.3, 1.0]], np.float32)
     out = np.zeros((population.n, 30), np.uint32)
-    roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, tb.reach, bern, out)  # compile
+    # compile
+    roofline(np.uint64(1), people.person_id[:1000], move, parent, lc, tb.reach, bern, out)
     best = np.inf
     for _ in range(repeats):
         t = time.perf_counter()

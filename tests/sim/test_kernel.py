@@ -11,9 +11,8 @@ import pytest
 from scipy import stats
 
 from livschancer import states
-from livschancer.sim import kernel
+from livschancer.sim import kernel, pack
 from livschancer.sim.activities import Activity, pack_activities
-from livschancer.sim import pack
 from livschancer.sim.pack import cumulative, pack_parameters
 from livschancer.sim.population import build_population
 from livschancer.sim.run import year_tables
@@ -199,8 +198,9 @@ def test_odds_ratios_and_draws_over_reachable_states_equal_the_twin(group):
         assert ((got == 0) >= (np.diff(cum[r], prepend=0) == 0)).all()
         rows = reference.cumulative64(want)
         for u in us:
-            assert kernel.draw_probs(probs, reach, st, nr, u, states.N_STATE) == (
-                reference.categorical(rows, np.array([u]))[0]
+            assert (
+                kernel.draw_probs(probs, reach, st, nr, u, states.N_STATE)
+                == (reference.categorical(rows, np.array([u]))[0])
             )
             assert kernel.draw_reach(crow, 0, reach, st, nr, u, states.N_STATE) == (
                 kernel.draw_row(cum, r, u)
@@ -213,7 +213,8 @@ def test_reachable_lists_the_positive_outcomes_of_each_state_in_order():
     lc[1, 2, 3, 1] = 1.0
     reach, n_reach = pack.reachable(lc)
     assert n_reach.tolist() == [2, 0, 0, 1]
-    assert reach[0, :2].tolist() == [0, 2] and reach[3, :1].tolist() == [1]
+    assert reach[0, :2].tolist() == [0, 2]
+    assert reach[3, :1].tolist() == [1]
     assert (reach[1] == -1).all()
     cum = cumulative(lc)
     compact = pack.compact_rows(cum, reach, n_reach)

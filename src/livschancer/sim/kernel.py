@@ -102,8 +102,8 @@ class Tables(NamedTuple):
     crime_p : float32 (n_period, 30, 2, 2, n_area, 2, 2)
     risk_or : float64 (n_risk, n_group); flag_or : float64 (2**n_risk, n_group), the product
     of the odds ratios of the flags set in bits of the row index (fritidsjob = bit 0, then
-    poverty, parent_psych, crime_ever), multiplied in that order; group_mask : bool (n_group, S, S); group_any : bool
-    (n_group, S), whether a row out of a state can reach the group at all
+    poverty, parent_psych, crime_ever), multiplied in that order; group_mask : bool (n_group,
+    S, S); group_any : bool (n_group, S), whether a row out of a state can reach the group at all
     reach : int64 (S, S), the states a row out of a state gives positive probability in some
     period, age or cell, in increasing order (``n_reach`` (S,) of them; the rest is padding):
     rows are read, modified and drawn over these only, which gives the same result as over all
@@ -251,9 +251,7 @@ def bernoulli_or(p, odds_ratio):
 
 
 @njit(cache=True)
-def simulate_persons(
-    seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc
-):
+def simulate_persons(seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc):
     """Simulate persons ``lo..hi-1`` from birth to 29 and write their records (see the module
     docstring).
 
@@ -490,6 +488,4 @@ def simulate_chunk(seed, people, tb, acts, records):
         last_taken = np.empty(max(n_act, 1), dtype=np.int16)
         drawn = np.empty(max(n_act, 1), dtype=np.bool_)
         or_proc = np.ones(N_PROCESS)
-        simulate_persons(
-            seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc
-        )
+        simulate_persons(seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc)
