@@ -36,6 +36,7 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
 from livschancer import __version__, config
+from livschancer.cli import load_parameters
 from livschancer.errors import EXIT_USAGE, ConfigError, LivschancerError, error_line
 from livschancer.outputs.io import write_dataset
 from livschancer.scenarios import contrast, headline
@@ -43,7 +44,6 @@ from livschancer.scenarios.build import Scenario, apply_links, build_scenario
 from livschancer.scenarios.paired import SeedResult, run_seed
 from livschancer.sim.config import SimConfig
 from livschancer.sim.population import build_population
-from livschancer.transitions.provisional import load_provisional
 
 #: The indicator and group of the closing result line.
 RESULT_INDICATOR = "restgruppe_25_29"
@@ -295,7 +295,7 @@ def run_compare(opts: argparse.Namespace, overrides: list[str]) -> int:
         )
     year = run_a.report.year
     years = sorted({year, *(opts.years or [])})
-    params = apply_links(load_provisional(run_a.parameters.file), sc_a)
+    params = apply_links(load_parameters(run_a), sc_a)
     population = build_population(run_a.population)
     first, last = population.years()
     bad = [y for y in years if not first <= y <= last]

@@ -101,12 +101,26 @@ def file_sha256(path: str | Path) -> str:
 
 
 def default_path() -> Path:
-    """The shipped ``provisional.yaml``."""
+    """The shipped knob file ``provisional.yaml``."""
     return Path(str(resources.files("livschancer.data").joinpath("provisional.yaml")))
 
 
+def shipped_path() -> Path:
+    """The shipped default parameter set: ``calibrated.yaml`` (the fitted shifts on the knobs
+    of ``provisional.yaml``), or ``provisional.yaml`` where no calibrated set is shipped."""
+    cal = Path(str(resources.files("livschancer.data").joinpath("calibrated.yaml")))
+    return cal if cal.is_file() else default_path()
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_bytes(), Loader=_LOADER)
+    except yaml.YAMLError as err:
+        raise ParameterError(path.name, "the file must be valid YAML", str(err)) from None
+
+
 def load_provisional(path: str | Path | None = None) -> ModelParameters:
-    """Read, check and build the provisional parameter set (default: the shipped file).
+    """Read, check and build the provisional knob file (default: the shipped one).
 
     Raises
     ------
@@ -115,11 +129,97 @@ def load_provisional(path: str | Path | None = None) -> ModelParameters:
         [0, 1], an odds ratio <= 0, a missing source, or shares that do not sum to 1.
     """
     path = default_path() if path is None else Path(path)
-    try:
-        doc = yaml.load(path.read_bytes(), Loader=_LOADER)
-    except yaml.YAMLError as err:
-        raise ParameterError(path.name, "the file must be valid YAML", str(err)) from None
-    knobs = Knobs(doc, path.name)
+    return build_parameters(_read_yaml(path), path)
+
+
+def load_parameters(
+    path: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    shifts: Mapping[str, float] | None = None,
+) -> ModelParameters:
+    """The parameter set of a knob file (``status: provisional``) or of a calibrated set
+    (``status: calibrated``: a ``base`` knob file plus fitted ``shifts``); default: the shipped
+    set (:func:`shipped_path`). ``overrides`` and ``shifts`` change knobs in memory (see
+    :func:`build_parameters`); a calibrated set's own shifts come first, ``shifts`` add to them.
+    """
+    path = shipped_path() if path is None else Path(path)
+    doc = _read_yaml(path)
+    if isinstance(doc, dict) and doc.get("status") == "calibrated":
+        return _load_calibrated(doc, path, overrides, shifts)
+    return build_parameters(doc, path, overrides=overrides, shifts=shifts)
+
+
+def _load_calibrated(
+    doc: dict, path: Path, overrides: Mapping[str, Any] | None, shifts: Mapping[str, float] | None
+) -> ModelParameters:
+    for key in ("base", "shifts", "calibration"):
+        if key not in doc:
+            raise ParameterError(f"{path.name}:{key}", "a calibrated set needs this key", None)
+    base = (path.parent / str(doc["base"])).resolve()
+    if not base.is_file():  # a calibration written elsewhere names the shipped knob file
+        base = default_path().parent / str(doc["base"])
+    if not base.is_file():
+        raise ParameterError(f"{path.name}:base", "must name an existing knob file", doc["base"])
+    fitted = doc["shifts"]
+    if not isinstance(fitted, dict) or not all(_is_number(v) for v in fitted.values()):
+        raise ParameterError(f"{path.name}:shifts", "must map knob paths to numbers", fitted)
+    total = {k: float(v) for k, v in fitted.items()}
+    for k, v in (shifts or {}).items():
+        total[k] = total.get(k, 0.0) + float(v)
+    rec = doc["calibration"] if isinstance(doc["calibration"], dict) else {}
+    want = rec.get("base_sha256")
+    if want and want != file_sha256(base):
+        raise ParameterError(
+            f"{path.name}:calibration.base_sha256",
+            f"the knob file {base.name} changed after the calibration; rerun "
+            "`livschancer calibrate`",
+            want[:12],
+        )
+    note = (
+        f"Calibrated to {rec.get('targets_file', 'the published figures')} "
+        f"(median |error| {rec.get('median_abs_pp', '?')} pp, "
+        f"{rec.get('within_3pp', '?')} within 3 pp; record {path.name})."
+    )
+    params = build_parameters(_read_yaml(base), base, overrides=overrides, shifts=total)
+    params.provenance.update(
+        file=str(path),
+        sha256=file_sha256(path),
+        status="calibrated",
+        note=note,
+        base_file=str(base),
+        base_sha256=file_sha256(base),
+    )
+    return params
+
+
+def build_parameters(
+    doc: Any,
+    path: str | Path,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    shifts: Mapping[str, float] | None = None,
+) -> ModelParameters:
+    """Build and validate the labelled parameter set from a parsed knob file ``doc``.
+
+    Parameters
+    ----------
+    doc, path
+        The parsed YAML and the file it came from (named in errors and the provenance).
+    overrides
+        ``{"lifecourse.exam.late_pass": 0.5, ...}``: knob values replacing the file's (any
+        value form of the file header).
+    shifts
+        ``{"lifecourse.exam.late_pass": 0.2, ...}``: additive shifts of a knob on its natural
+        scale, the log-odds for probabilities, the log for odds ratios and positive numbers,
+        applied to every period and age of the knob (0 and 1 stay 0 and 1). Calibration's free
+        parameters are such shifts. A shift of a knob that the builder never reads, or of a
+        share of a split (whose parts must sum to 1), is an error.
+    """
+    path = Path(path)
+    if overrides:
+        doc = _with_overrides(doc, overrides, path.name)
+    knobs = Knobs(doc, path.name, shifts=shifts)
     p = knobs.periods
     params = ModelParameters(
         lifecourse=_label(build_lifecourse(knobs), dims.LIFECOURSE_PROBS, p),
@@ -133,12 +233,40 @@ def load_provisional(path: str | Path | None = None) -> ModelParameters:
         periods=p,
         provenance={
             "file": str(path),
-            "sha256": file_sha256(path),
+            "sha256": file_sha256(path) if path.is_file() else "",
             "status": "provisional",
             "note": NOTE,
         },
     )
+    unused = sorted(set(knobs.shifts) - knobs.shifted)
+    if unused:
+        raise ParameterError(
+            f"{path.name}:shifts", "shifts of knobs the builder never reads", unused[:5]
+        )
     return params.validate(where=path.name)
+
+
+def _with_overrides(doc: Any, overrides: Mapping[str, Any], file: str) -> Any:
+    import copy
+
+    doc = copy.deepcopy(doc)
+    for key, value in overrides.items():
+        cur = doc
+        parts = key.split(".")
+        for i, part in enumerate(parts):
+            if not isinstance(cur, dict) or part not in cur:
+                raise ParameterError(
+                    f"{file}:{key}",
+                    "override of a knob that does not exist",
+                    ".".join(parts[: i + 1]),
+                )
+            cur = cur[part]
+        if not (isinstance(cur, dict) and "value" in cur):
+            raise ParameterError(
+                f"{file}:{key}", "an override must name a knob (with a value)", value
+            )
+        cur["value"] = value
+    return doc
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,8 +277,11 @@ def load_provisional(path: str | Path | None = None) -> ModelParameters:
 class Knobs:
     """The parsed YAML with checked accessors; every error names ``<file>:<key.path>``."""
 
-    def __init__(self, doc: Any, file: str) -> None:
+    def __init__(self, doc: Any, file: str, shifts: Mapping[str, float] | None = None) -> None:
         self.file = file
+        #: additive shifts by knob path (see :func:`build_parameters`) and those applied so far
+        self.shifts = {k: float(v) for k, v in (shifts or {}).items()}
+        self.shifted: set[str] = set()
         if not isinstance(doc, dict):
             raise ParameterError(file, "the file must hold a YAML mapping", type(doc).__name__)
         self.doc = doc
@@ -251,13 +382,25 @@ class Knobs:
         )
 
     def prob(self, key: str, forms: tuple[str, ...] = ("scalar", "period")) -> np.ndarray:
-        """A probability or share knob, checked to lie in [0, 1]."""
+        """A probability or share knob, checked to lie in [0, 1]; a shift moves its log-odds."""
         arr = self.value(key, forms)
         bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
         if np.any(bad):
             raise ParameterError(
                 self._f(f"{key}.value"), "a probability must lie in [0, 1]", _bad(arr, bad)
             )
+        if key in self.shifts:
+            self.shifted.add(key)
+            inner = (arr > 0) & (arr < 1)
+            safe = np.where(inner, arr, 0.5)
+            moved = 1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + self.shifts[key])))
+            arr = np.where(inner, moved, arr)
+        return arr
+
+    def _log_shift(self, key: str, arr: np.ndarray) -> np.ndarray:
+        if key in self.shifts:
+            self.shifted.add(key)
+            arr = arr * np.exp(self.shifts[key])
         return arr
 
     def odds(self, key: str, forms: tuple[str, ...] = ("scalar", "period")) -> np.ndarray:
@@ -268,7 +411,7 @@ class Knobs:
             raise ParameterError(
                 self._f(f"{key}.value"), "an odds ratio must be finite and > 0", _bad(arr, bad)
             )
-        return arr
+        return self._log_shift(key, arr)
 
     def positive(self, key: str, forms: tuple[str, ...] = ("scalar", "period")) -> np.ndarray:
         """A positive number that is neither a probability nor an odds ratio (a ratio of rates)."""
@@ -276,7 +419,7 @@ class Knobs:
         bad = ~np.isfinite(arr) | (arr <= 0)
         if np.any(bad):
             raise ParameterError(self._f(f"{key}.value"), "must be > 0", _bad(arr, bad))
-        return arr
+        return self._log_shift(key, arr)
 
     def weights(self, key: str, forms: tuple[str, ...] = ("age",)) -> np.ndarray:
         """A relative level (an age profile): finite and >= 0."""
@@ -284,11 +427,19 @@ class Knobs:
         bad = ~np.isfinite(arr) | (arr < 0)
         if np.any(bad):
             raise ParameterError(self._f(f"{key}.value"), "must be >= 0", _bad(arr, bad))
-        return arr
+        return self._log_shift(key, arr)
 
     def shares(self, key: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-        """The shares ``key.<name>`` of a destination split; they must sum to 1."""
-        out = {n: self.prob(f"{key}.{n}") for n in names}
+        """The shares ``key.<name>`` of a destination split; they must sum to 1. A shift of one
+        share moves its log-odds and rescales the others of the split proportionally."""
+        shifted = [n for n in names if f"{key}.{n}" in self.shifts]
+        plain = {**self.shifts}
+        for n in shifted:  # read unshifted, shift below keeping the sum
+            del self.shifts[f"{key}.{n}"]
+        try:
+            out = {n: self.prob(f"{key}.{n}") for n in names}
+        finally:
+            self.shifts = plain
         extra = sorted(set(self.node(key)) - set(names))
         if extra:
             raise ParameterError(self._f(key), f"unknown shares (expected {list(names)})", extra)
@@ -297,6 +448,18 @@ class Knobs:
             raise ParameterError(
                 self._f(key), f"shares {list(names)} must sum to 1", _bad(total, total != 1)
             )
+        for n in shifted:
+            self.shifted.add(f"{key}.{n}")
+            old = out[n]
+            inner = (old > 0) & (old < 1)
+            safe = np.where(inner, old, 0.5)
+            new = np.where(
+                inner,
+                1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + self.shifts[f"{key}.{n}"]))),
+                old,
+            )
+            rest = np.where(inner, (1 - new) / (1 - safe), 1.0)
+            out = {m: (new if m == n else v * rest) for m, v in out.items()}
         return out
 
     def fail(self, key: str, rule: str, value: object) -> ParameterError:
