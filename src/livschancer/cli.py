@@ -37,8 +37,8 @@ from livschancer.outputs.tables import summary_table
 from livschancer.scenarios.build import Scenario, apply_links, build_scenario
 from livschancer.sim.run import SimResult, simulate
 from livschancer.sweeps.resume import result_is_complete
+from livschancer.transitions import provisional
 from livschancer.transitions.params import ModelParameters
-from livschancer.transitions.provisional import load_provisional
 
 EXIT_CONFIG = EXIT_USAGE
 
@@ -52,6 +52,8 @@ SUBCOMMANDS: dict[str, str] = {
     "design": "livschancer.sweeps.design:main",
     "synth": "livschancer.panel.synth:main",
     "calibrate": "livschancer.calibration.fit:main",
+    "estimate": "livschancer.transitions.estimate:main",
+    "export": "livschancer.transitions.disclosure:main",
 }
 SUBCOMMAND_HELP: dict[str, str] = {
     "score": "score a run file against the calibration targets",
@@ -60,6 +62,8 @@ SUBCOMMAND_HELP: dict[str, str] = {
     "design": "write a sensitivity design (Morris, Sobol) as sweep overrides; analyse it",
     "synth": "write a synthetic person-year panel",
     "calibrate": "fit the parameters to the calibration targets",
+    "estimate": "estimate a parameter set from a panel or tallies (NetCDF)",
+    "export": "disclosure-safe export of tallies (minimum cell size)",
 }
 
 HELP = """\
@@ -104,8 +108,30 @@ register()
 
 
 def load_parameters(run: RunConfig) -> ModelParameters:
-    """The parameter set named by the config (the shipped default set by default)."""
-    return load_provisional(run.parameters.file)
+    """The parameter set named by the config (the shipped default set by default): a ``.nc``
+    file is a stored set (an estimated one, ``transitions/store.py``), anything else YAML."""
+    file = run.parameters.file
+    if file is not None and str(file).endswith(".nc"):
+        from livschancer.transitions.store import open_parameters
+
+        return open_parameters(file)
+    return provisional.load_parameters(file)
+
+
+def report_targets(run: RunConfig):
+    """The published figures of the report's fit section (``report.targets``), or None."""
+    from importlib import resources
+
+    from livschancer.outputs.targets import read_targets
+
+    where = run.report.targets
+    if where is not None and str(where).lower() == "none":
+        return None
+    if where is None:
+        where = str(resources.files("livschancer.data").joinpath("calibration_targets.csv"))
+    df = read_targets(where)
+    df.attrs["source"] = Path(where).name
+    return df
 
 
 def status_line(params: ModelParameters) -> str:
@@ -173,6 +199,7 @@ def run_app(
             "output.file", "exists already; set output.overwrite=true to replace it", str(target)
         )
     scenario = build_scenario(run.scenario)
+    targets = None if multirun else report_targets(run)  # a bad file stops before simulating
     params = apply_links(load_parameters(run), scenario)
     result = simulate(
         run.seed,
@@ -188,7 +215,12 @@ def run_app(
     if multirun:
         print(f"wrote {path}")
         return path
-    files = publish(ds, output_dir, stem=path.stem, language=run.report.language)
+    score = None
+    if targets is not None:
+        from livschancer.outputs.score import score_targets
+
+        score = score_targets(result.tallies, targets)
+    files = publish(ds, output_dir, stem=path.stem, language=run.report.language, score=score)
     print(
         f"livschancer {__version__}: {result.n_persons:,} persons x 30 years, seed {run.seed}, "
         f"scenario {scenario.name}, year {run.report.year} "
@@ -203,6 +235,13 @@ def run_app(
     )
     with _wide_pandas():
         print(summary_table(ds, run.report.language).to_string())
+    if score is not None:
+        from livschancer.outputs.score import summary_line
+
+        print(
+            f"fit to the published figures ({targets.attrs.get('source', 'targets')}): "
+            f"{summary_line(score)}"
+        )
     print(f"wrote {path}")
     print(f"report: {files['html']}")
     print(f"tables: {files['csv']}, {files['xlsx']}")

@@ -55,6 +55,10 @@ class ReportConfig:
     restgruppe_ages: list[int] = field(default_factory=lambda: [18, 29])
     #: Language of the HTML report: "en" or "da" (checked by outputs.report.check_language).
     language: str = "en"
+    #: Published figures the report's fit section scores the run against: null = the shipped
+    #: copy of shared/targets/calibration.csv (data/calibration_targets.csv), "none" = no fit
+    #: section, or a path to a file in that format.
+    targets: str | None = None
 
 
 @dataclass
@@ -118,8 +122,8 @@ def validate(cfg: DictConfig | RunConfig) -> RunConfig:
     from livschancer.scenarios.build import validate_scenario
 
     validate_scenario(run.scenario)
-    if run.parameters.file is not None:
-        _check_yaml_file("parameters.file", run.parameters.file)
+    if run.parameters.file is not None and not str(run.parameters.file).endswith(".nc"):
+        _check_yaml_file("parameters.file", run.parameters.file)  # a .nc set: cli.load_parameters
     name = run.output.file
     if name in ("", ".", "..") or any(c in name for c in ("/", "\\", "\0")):
         raise ConfigError(

@@ -63,9 +63,13 @@ def test_fit_recovers_known_parameters_within_their_standard_errors(tmp_path):
     path = calfit.write_yaml(doc, tmp_path / "calibrated.yaml")
     params = load_parameters(path)
     assert params.status == "calibrated"
-    want = load_parameters(calfit.default_path(), shifts=shifts_of(res.theta, res.free))
+    want = load_parameters(calfit.default_path(), shifts=doc["shifts"])
     np.testing.assert_array_equal(params.lifecourse.values, want.lifecourse.values)
     np.testing.assert_allclose(theta_of(doc["shifts"], res.free), res.theta, atol=1e-6)
+    html = calfit.write_fit_report(res, tmp_path / "report.html").read_text()
+    assert "<svg" in html
+    for p in res.free:
+        assert p.name in html
 
 
 def test_bad_targets_stop_calibrate_before_simulating(tmp_path, capsys):

@@ -38,11 +38,15 @@ def test_every_scenario_composes_and_validates(name):
     assert all(isinstance(a, Activity) for a in acts)
 
 
-def test_default_run_is_without_plan():
+def test_default_run_is_the_observed_history_and_without_plan_has_none():
+    # the default run is the world the published figures describe (the fit section scores it)
     cfg = _compose()
-    assert cfg.scenario.name == "without_plan"
-    assert validate_scenario(cfg.scenario) == []
-    assert build_scenario(cfg.scenario).plan_years()["supported"] == ()
+    assert cfg.scenario.name == "observed"
+    assert validate_scenario(cfg.scenario), "the observed plans must reach someone"
+    assert build_scenario(cfg.scenario).plan_years()["supported"] != ()
+    off = _compose(["scenario=without_plan"])
+    assert validate_scenario(off.scenario) == []
+    assert build_scenario(off.scenario).plan_years()["supported"] == ()
 
 
 def test_with_plan_switches_on_only_causal_effects():

@@ -27,7 +27,7 @@ LAST = re.compile(
 @pytest.fixture
 def random_world(monkeypatch):
     params = random_params(seed=2)
-    monkeypatch.setattr(compare, "load_provisional", lambda file=None: params)
+    monkeypatch.setattr(compare, "load_parameters", lambda run: params)
     return params
 
 

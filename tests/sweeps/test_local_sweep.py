@@ -14,10 +14,9 @@ from tests.sweeps.conftest import RG_18_29, TINY, livschancer
 pytestmark = pytest.mark.slow
 
 LOCAL = ["hydra/launcher=local", "hydra.launcher.n_jobs=2"]
-#: The indicator of the Morris test: restgruppe in supported areas at 26-29 (the run file's
-#: band closest to 25-29), all origins, 2019.
+#: The indicator of the Morris test: restgruppe in supported areas at 25-29, all origins, 2019.
 INDICATOR = (
-    "indicator_value[indicator=restgruppe_share[26-29],year=2019,group=supported,"
+    "indicator_value[indicator=restgruppe_share[25-29],year=2019,group=supported,"
     "origin_group=all,ethnicity=all,sex_group=all]"
 )
 ACTIVITIES = (

@@ -12,7 +12,8 @@ The fit (docs/calibration.md):
 3. **Identification**: the Jacobian at the start (finite differences with a step of
    ``--step`` log-odds units: at numerical-derivative steps the simulated shares would not move)
    says which targets each parameter moves; a parameter that moves no target by more than
-   ``--min-effect`` percentage points per unit is fixed at 0 and reported.
+   0.5 percentage points per unit is fixed at its start value (0 unless ``--start``) and
+   reported.
 4. **Search**: ``scipy.optimize.least_squares`` (trust-region reflective, bounds) with that
    Jacobian computed in parallel worker processes; a coordinate search over the parameters
    (:func:`coordinate_search`) runs first when ``--global-rounds`` > 0, to get out of flat
@@ -141,6 +142,8 @@ def fit(
     min_effect_pp: float = 0.5,
     max_nfev: int = 12,
     global_rounds: int = 0,
+    loss: str = "soft_l1",
+    start_theta: np.ndarray | None = None,
 ) -> FitResult:
     """Fit the free parameters of ``settings`` (module docstring); prints progress."""
     t0 = time.perf_counter()
@@ -151,7 +154,7 @@ def fit(
     bounds = np.array([p.bounds for p in free], dtype=float)
     evaluations = 0
     with EvaluatorPool(settings, workers or default_workers()) as pool:
-        theta0 = np.zeros(n_par)
+        theta0 = np.zeros(n_par) if start_theta is None else np.asarray(start_theta, float)
         start = main.score(theta0)
         evaluations += 1
         mask = start["computable"].to_numpy(dtype=bool)
@@ -167,8 +170,11 @@ def fit(
             scored = start.assign(simulated=sim)
             return residuals(scored, mask, settings.floor)
 
-        def cost_of(sim: np.ndarray) -> float:
-            return float(0.5 * np.sum(res_of(sim) ** 2))
+        def cost_of(sim: np.ndarray) -> float:  # least_squares' soft_l1 cost (scale 2)
+            z = (res_of(sim) / 2.0) ** 2
+            if loss == "soft_l1":
+                return float(0.5 * 4.0 * np.sum(2 * (np.sqrt(1 + z) - 1)))
+            return float(0.5 * 4.0 * np.sum(z))
 
         _say(f"calibrate: Jacobian of {n_par} parameters at the start (step {step})")
         jac0 = jacobian(pool, theta0, sim0, step, np.ones(n_par, bool))
@@ -181,7 +187,8 @@ def fit(
         for p, m in zip(free, moved, strict=True):
             if m == 0:
                 _say(
-                    f"  fixed at 0 (moves none of its targets {', '.join(p.identified_by)} by "
+                    f"  fixed at its start value (moves none of its targets "
+                    f"{', '.join(p.identified_by)} by "
                     f"> {min_effect_pp} pp per unit): {p.name}"
                 )
         _say(f"calibrate: fitting {active.sum()} parameters to {mask.sum()} targets")
@@ -242,6 +249,8 @@ def fit(
             method="trf",
             max_nfev=max_nfev,
             x_scale=1.0,
+            loss=loss,
+            f_scale=2.0,
         )
         theta = full(sol.x)
         jr = last_jac.get("j")
@@ -355,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-nfev", type=int, default=12, help="objective evaluations")
     ap.add_argument("--global-rounds", type=int, default=0, help="coordinate-search rounds")
     ap.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    ap.add_argument(
+        "--start",
+        type=Path,
+        default=None,
+        help="start from the shifts of an earlier calibrated.yaml (default: 0)",
+    )
     ap.add_argument("override", nargs="*", help="Hydra overrides of the run config")
     args = ap.parse_args(argv)  # fmt: skip
     t0 = time.perf_counter()
@@ -376,8 +391,17 @@ def main(argv: list[str] | None = None) -> int:
             overrides=tuple(args.override),
             floor=args.floor_pp / 100,
         )
+        start_theta = None
+        if args.start is not None:
+            from livschancer.calibration.free import theta_of
+
+            prior = yaml.safe_load(args.start.read_text())
+            if not (isinstance(prior, dict) and isinstance(prior.get("shifts"), dict)):
+                raise LivschancerError(f"--start: {args.start} holds no fitted shifts")
+            start_theta = theta_of(prior["shifts"], by_name(names))
         res = fit(
             settings,
+            start_theta=start_theta,
             workers=args.workers,
             step=args.step,
             max_nfev=args.max_nfev,
@@ -389,6 +413,18 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     doc = calibrated_document(res, args.targets)
+    doc["calibration"]["command"] = "livschancer calibrate " + " ".join(
+        argv if argv is not None else sys.argv[2:]
+    )
+    if args.start is not None:  # the chain of fits that led here
+        prior = yaml.safe_load(args.start.read_text()).get("calibration", {})
+        doc["calibration"]["started_from"] = {
+            "file": str(args.start),
+            "sha256": file_sha256(args.start),
+            "command": prior.get("command", ""),
+            "seconds": prior.get("seconds"),
+            "started_from": prior.get("started_from"),
+        }
     path = write_yaml(doc, out / "calibrated.yaml")
     if args.install:
         write_yaml(doc, args.install)

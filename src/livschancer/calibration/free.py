@@ -3,13 +3,14 @@
 A free parameter ``theta`` moves every knob it names by the same amount on the knob's natural
 scale (``transitions.provisional.build_parameters``: the log-odds of a probability, the log of an
 odds ratio or a positive number; a share of a split moves its log-odds and the other shares of
-the split are rescaled). ``theta = 0`` is the hand-built provisional set, so every fitted value
-reads as "the provisional knob, moved by this much", and each knob keeps its source.
+the split are rescaled; a path ``knob@period`` shifts that period only). ``theta = 0`` is the
+hand-built provisional set, so every fitted value reads as "the provisional knob, moved by this
+much", and each knob keeps its source.
 
 Each parameter says which published indicators should identify it (``identified_by``); before
-fitting, :func:`livschancer.calibration.fit.identify` counts the computable targets whose
-simulated value actually moves with it (from the Jacobian at the start). A parameter no target
-moves stays at 0 and is reported as fixed.
+fitting, :func:`livschancer.calibration.fit.fit` counts the computable targets of those
+indicators whose simulated value actually moves with it (from the Jacobian at the start). A
+parameter that moves none stays at its start value and is reported as fixed.
 """
 
 from __future__ import annotations
@@ -149,6 +150,37 @@ FREE: tuple[FreeParameter, ...] = (
     _p("fritidsjob_population", ("job.fritidsjob.level.population_f",
                                  "job.fritidsjob.level.population_m"),
        "log-odds of a fritidsjob, population", "fritidsjob_share"),
+    # period-specific shifts (``knob@period``, on top of the shifts above) where the printed
+    # series change more between periods than the hand-built knobs do
+    _p("exam_pre2008", tuple(f"{LC}.exam.pass_{a}_{o}@pre2008" for a in ("supported", "population")
+                             for o in ("restgruppe", "not_restgruppe")),
+       "log-odds of passing the exit exam before 2008 (all areas and origins)",
+       "afgangseksamen_rate"),
+    _p("working_student_pre2008", "job.working_student.share@pre2008",
+       "log-odds of a student counted as employed, before 2008", "employed_share",
+       "in_education_share"),
+    _p("working_student_crisis", "job.working_student.share@crisis",
+       "log-odds of a student counted as employed, 2008-2013", "employed_share",
+       "in_education_share"),
+    _p("youth_completion_reform", f"{LC}.youth_edu.completion@reform",
+       "log-odds of the youth-education completion hazard, 2014-2019",
+       "youth_edu_completion_within_3y", "youth_edu_completed_share"),
+    _p("vocational_completion_crisis", f"{LC}.vocational.completion@crisis",
+       "log-odds of the vocational completion hazard, 2008-2013",
+       "vocational_completion_within_5y", "vocational_completed_share"),
+    _p("after_higher_employed_pre2008", f"{LC}.higher_edu.after_completion.employed@pre2008",
+       "log-odds of employment after higher education, before 2008",
+       "next_after_higher_employment"),
+    _p("after_vocational_employed_crisis",
+       f"{LC}.vocational.after_completion.employed@crisis",
+       "log-odds of employment after vocational education, 2008-2013",
+       "next_after_vocational_employment"),
+    _p("higher_entry_reform", f"{LC}.youth_edu.after_completion.higher_edu@reform",
+       "log-odds of entering higher education after a youth education, 2014-2019",
+       "higher_enrolled_share", "next_after_youth_edu_education"),
+    _p("neet_entry_low_pre2008", (f"{LC}.adult.neet_entry.none@pre2008",
+                                  f"{LC}.adult.neet_entry.grundskole@pre2008"),
+       "log-odds of NEET entry with at most grundskole, before 2008", "neet_share"),
 )  # fmt: skip
 
 

@@ -224,7 +224,7 @@ def employed_share(v: TallyView, ages: tuple[int, int], rule: str) -> Ratio:
 @register(
     "restgruppe_share",
     tallies=("lifecourse",),
-    bands=((18, 29), (25, 25), (29, 29), (18, 20), (21, 25), (26, 29)),
+    bands=((18, 29), (25, 25), (29, 29), (18, 20), (21, 25), (26, 29), (25, 29)),
     en="Restgruppe share",
     da="Andel i restgruppen",
 )

@@ -240,6 +240,12 @@ class TargetPlan:
         return max((r.year for r in self.rows), default=YEARS[1])
 
 
+#: Indicators of a family's state (every member has it): a row over all ages (``0-99``, all
+#: residents) is scored on the simulated members aged 0-29, an approximation the score table
+#: shows by its ``age_to`` of 29 (docs/outputs.md).
+FAMILY_LEVEL = frozenset({"poverty_share"})
+
+
 def plan_targets(df: pd.DataFrame) -> TargetPlan:
     """Map validated rows (:func:`validate_targets`) to indicator calls and static reasons."""
     rows = []
@@ -248,6 +254,8 @@ def plan_targets(df: pd.DataFrame) -> TargetPlan:
         lo, hi = int(rec["age_from"]), int(rec["age_to"])
         note = str(rec.get("note", ""))
         reason = None
+        if hi > states.AGE_MAX and rec["indicator"] in FAMILY_LEVEL and lo <= states.AGE_MAX:
+            hi = states.AGE_MAX  # a family's flag: scored on the family members simulated
         if hi > states.AGE_MAX:
             reason = f"ages above {states.AGE_MAX} (the model simulates ages 0-{states.AGE_MAX})"
         elif rec["ethnicity"] in _NO_ETHNICITY:

@@ -69,6 +69,12 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--out", default=None, help="output directory (default outputs/compare/...)")
     p.add_argument("--no-drivers", action="store_true", help="skip the leave-one-out runs")
     p.add_argument(
+        "--parameter-draws",
+        action="store_true",
+        help="each seed runs its own draw of the calibrated parameters (calibration "
+        "uncertainty, calibration/uncertainty.py); needs a calibrated parameter set",
+    )
+    p.add_argument(
         "--years",
         type=lambda v: [int(y) for y in v.split(",") if y],
         default=None,
@@ -296,6 +302,16 @@ def run_compare(opts: argparse.Namespace, overrides: list[str]) -> int:
     year = run_a.report.year
     years = sorted({year, *(opts.years or [])})
     params = apply_links(load_parameters(run_a), sc_a)
+    draw_seed = run_a.seed if opts.draw_seed is None else opts.draw_seed
+    if opts.parameter_draws:  # one parameter draw per seed, the same in both arms
+        from livschancer.calibration.uncertainty import draw_parameters
+
+        per_seed = [
+            apply_links(draw_parameters(run_a.parameters.file, draw_seed, i), sc_a)
+            for i in range(opts.seeds)
+        ]
+    else:
+        per_seed = [params] * opts.seeds
     population = build_population(run_a.population)
     first, last = population.years()
     bad = [y for y in years if not first <= y <= last]
@@ -304,12 +320,11 @@ def run_compare(opts: argparse.Namespace, overrides: list[str]) -> int:
     sim = SimConfig(threads=run_a.sim.threads, chunk_size=run_a.sim.chunk_size, progress=False)
     measure = headline.make_measure(years)
     leave = [a.key for a in sc_a.active] if not opts.no_drivers and len(sc_a.active) > 1 else []
-    draw_seed = run_a.seed if opts.draw_seed is None else opts.draw_seed
     results = [
         run_seed(
             run_a.seed + i,
             population,
-            params,
+            per_seed[i],
             sc_b,
             sc_a,
             measure,
@@ -333,6 +348,7 @@ def run_compare(opts: argparse.Namespace, overrides: list[str]) -> int:
         "seeds": np.array([r.seed for r in results], dtype=np.int64),
         "draws": np.int64(opts.draws),
         "draw_seed": np.int64(draw_seed),
+        "parameter_draws": int(opts.parameter_draws),
         "participants": np.array([r.n_participants for r in results], dtype=np.int64),
         "active_activities": " ".join(a.key for a in sc_a.active) or "none",
         "evidence": " ".join(sc_a.evidence),

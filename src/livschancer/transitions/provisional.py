@@ -389,19 +389,36 @@ class Knobs:
             raise ParameterError(
                 self._f(f"{key}.value"), "a probability must lie in [0, 1]", _bad(arr, bad)
             )
-        if key in self.shifts:
-            self.shifted.add(key)
+        delta = self._delta(key)
+        if delta is not None:
             inner = (arr > 0) & (arr < 1)
             safe = np.where(inner, arr, 0.5)
-            moved = 1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + self.shifts[key])))
+            moved = 1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + delta)))
             arr = np.where(inner, moved, arr)
         return arr
 
+    def _delta(self, key: str) -> np.ndarray | None:
+        """The shift of knob ``key`` by period, a (period, 1) column: ``shifts[key]`` plus
+        ``shifts[key@<period>]`` for that period only; None where every shift is 0."""
+        delta = np.zeros((len(self.names), 1))
+        for name, value in self.shifts.items():
+            base, _, period = name.partition("@")
+            if base != key:
+                continue
+            self.shifted.add(name)
+            if period:
+                if period not in self.names:
+                    raise ParameterError(
+                        self._f(name), f"a period shift must name one of {self.names}", period
+                    )
+                delta[self.names.index(period)] += value
+            else:
+                delta += value
+        return delta if np.any(delta != 0.0) else None
+
     def _log_shift(self, key: str, arr: np.ndarray) -> np.ndarray:
-        if key in self.shifts:
-            self.shifted.add(key)
-            arr = arr * np.exp(self.shifts[key])
-        return arr
+        delta = self._delta(key)
+        return arr if delta is None else arr * np.exp(delta)
 
     def odds(self, key: str, forms: tuple[str, ...] = ("scalar", "period")) -> np.ndarray:
         """An odds-ratio knob, checked to be finite and > 0."""
@@ -432,10 +449,9 @@ class Knobs:
     def shares(self, key: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         """The shares ``key.<name>`` of a destination split; they must sum to 1. A shift of one
         share moves its log-odds and rescales the others of the split proportionally."""
-        shifted = [n for n in names if f"{key}.{n}" in self.shifts]
+        # read the shares unshifted; a shifted share moves below, keeping the sum
         plain = {**self.shifts}
-        for n in shifted:  # read unshifted, shift below keeping the sum
-            del self.shifts[f"{key}.{n}"]
+        self.shifts = {k: v for k, v in plain.items() if not k.startswith(f"{key}.")}
         try:
             out = {n: self.prob(f"{key}.{n}") for n in names}
         finally:
@@ -448,16 +464,14 @@ class Knobs:
             raise ParameterError(
                 self._f(key), f"shares {list(names)} must sum to 1", _bad(total, total != 1)
             )
-        for n in shifted:
-            self.shifted.add(f"{key}.{n}")
+        for n in names:
+            delta = self._delta(f"{key}.{n}")
+            if delta is None:
+                continue
             old = out[n]
             inner = (old > 0) & (old < 1)
             safe = np.where(inner, old, 0.5)
-            new = np.where(
-                inner,
-                1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + self.shifts[f"{key}.{n}"]))),
-                old,
-            )
+            new = np.where(inner, 1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + delta))), old)
             rest = np.where(inner, (1 - new) / (1 - safe), 1.0)
             out = {m: (new if m == n else v * rest) for m, v in out.items()}
         return out
