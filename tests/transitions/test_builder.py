@@ -124,5 +124,5 @@ def test_calibrated_set_refuses_a_changed_base(tmp_path):
 def test_calibrated_set_needs_its_keys(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump({"status": "calibrated", "base": "provisional.yaml"}))
-    with pytest.raises(ParameterError, match="c.yaml:shifts: a calibrated set needs this key"):
+    with pytest.raises(ParameterError, match=r"c\.yaml:shifts: a calibrated set needs this key"):
         load_parameters(path)

@@ -13,8 +13,8 @@ from livschancer.panel.count import count_panel
 from livschancer.sim.run import simulate
 from livschancer.transitions.estimate import (
     K_GRID,
-    draw_parameters,
     estimate,
+    posterior_draw,
     shrink,
 )
 from livschancer.transitions.store import open_parameters
@@ -132,10 +132,14 @@ def test_shrinkage_pulls_small_cells_and_picks_the_strength():
 
 def test_posterior_draws_are_valid_and_reproducible(round_trip):
     _, _, est = round_trip
-    a = list(draw_parameters(est.params, est.posterior, seed=1, n=2))
-    b = next(draw_parameters(est.params, est.posterior, seed=1, n=1))
-    xr.testing.assert_identical(a[0].lifecourse, b.lifecourse)
+    a = [posterior_draw(est.params, est.posterior, seed=1, index=i) for i in (0, 1)]
+    # keyed by (seed, index), not by how many draws came before
+    b = posterior_draw(est.params, est.posterior, seed=1, index=1)
+    xr.testing.assert_identical(a[1].lifecourse, b.lifecourse)
     assert not a[0].lifecourse.equals(a[1].lifecourse)
+    assert not posterior_draw(est.params, est.posterior, seed=2, index=1).lifecourse.equals(
+        b.lifecourse
+    )
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +170,15 @@ def test_a_run_on_the_estimated_file(cli_estimate, tmp_path):
         ]
     )  # returns normally when it succeeds
     assert (tmp_path / "run" / "livschancer.nc").exists()
+
+
+def test_compare_draws_from_the_stored_posterior(cli_estimate):
+    # `livschancer compare --parameter-draws` on an estimated file draws Dirichlet sets
+    from livschancer.calibration.uncertainty import draw_parameters as compare_draw
+
+    a = compare_draw(str(cli_estimate), seed=3, index=0)
+    b = compare_draw(str(cli_estimate), seed=3, index=0)
+    c = compare_draw(str(cli_estimate), seed=3, index=1)
+    xr.testing.assert_identical(a.lifecourse, b.lifecourse)
+    assert not a.lifecourse.equals(c.lifecourse)
+    assert "posterior" in a.provenance["parameter_draw"]

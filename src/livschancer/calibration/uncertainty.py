@@ -53,7 +53,23 @@ def draw_shifts(path: str | Path | None, seed: int, index: int) -> dict[str, flo
 
 
 def draw_parameters(path: str | Path | None, seed: int, index: int) -> ModelParameters:
-    """The calibrated parameter set of ``path`` with draw ``index`` of its uncertainty."""
+    """The parameter set of ``path`` with draw ``index`` of its uncertainty.
+
+    An estimated set (``.nc``, ``livschancer estimate``) draws from its Dirichlet posterior
+    (``transitions/estimate.py``); a calibrated YAML set from the fit's covariance.
+    """
+    if path is not None and str(path).endswith(".nc"):
+        from livschancer.transitions.estimate import posterior_draw
+        from livschancer.transitions.store import open_parameters, open_posterior
+
+        posterior = open_posterior(path)
+        if not posterior:
+            raise ConfigError(
+                "parameters.file",
+                "parameter draws need an estimated set stored with its posterior",
+                str(path),
+            )
+        return posterior_draw(open_parameters(path), posterior, seed, index)
     params = load_parameters(path, shifts=draw_shifts(path, seed, index))
     params.provenance["parameter_draw"] = f"seed {seed}, draw {index}"
     return params

@@ -27,14 +27,14 @@ at 15): the two agree up to age 15 and in a person's first year, and above 15 th
 origin stands for the one by ``parent_rg`` (docs/panel.md).
 
 The posterior of every row is Dirichlet(``n + k p_parent``) (empirical Bayes: the parents are
-held at their estimates); :func:`draw_parameters` draws whole parameter sets from it for
+held at their estimates); :func:`posterior_draw` draws whole parameter sets from it for
 parameter uncertainty, and :func:`save_estimate` stores it beside the estimate.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,36 +335,43 @@ def _clean(da: xr.DataArray, names: tuple[str, ...], periods: tuple[Period, ...]
     return xr.DataArray(vals, dims=names, coords=want)
 
 
-def draw_parameters(
-    est: ModelParameters, posterior: dict[str, xr.DataArray], seed: int, n: int = 1
-) -> Iterator[ModelParameters]:
-    """``n`` parameter sets drawn from the posterior (Dirichlet rows, Beta flags)."""
-    rng = np.random.default_rng(seed)
-    for i in range(n):
-        arrays = {}
-        for name, outcome in (
-            ("lifecourse", "to"),
-            ("move", "area_to"),
-            ("parent", "outcome"),
-            ("job", "outcome"),
-            ("poverty", "outcome"),
-            ("parent_psych", "outcome"),
-            ("crime", "outcome"),
-        ):
-            alpha = posterior[name]
-            av = np.asarray(alpha.transpose(..., outcome).values, dtype=np.float64)
-            g = np.where(av > 0, rng.gamma(np.where(av > 0, av, 1.0)), 0.0)
-            tot = g.sum(-1, keepdims=True)
-            mean = av / np.maximum(av.sum(-1, keepdims=True), 1e-300)
-            p = np.where(tot > 0, g / np.where(tot > 0, tot, 1.0), mean)
-            da = xr.DataArray(p, dims=alpha.transpose(..., outcome).dims)
-            if outcome == "outcome":
-                da = da.isel(outcome=1)
-            arrays[name] = _clean(da, ModelParameters.ARRAYS[name], est.periods)
-        prov = {**est.provenance, "draw": str(i), "draw_seed": str(seed)}
-        yield ModelParameters(
-            **arrays, risk_or=est.risk_or, periods=est.periods, provenance=prov
-        ).validate(where=f"posterior draw {i}")
+POSTERIOR_STREAM = zlib.crc32(b"posterior")
+
+
+def posterior_draw(
+    est: ModelParameters, posterior: dict[str, xr.DataArray], seed: int, index: int
+) -> ModelParameters:
+    """Parameter set number ``index`` drawn from the posterior (Dirichlet rows, Beta flags).
+
+    The random stream is keyed by the name ``"posterior"``, the seed and the draw index, so
+    draw 3 is the same set whether or not draws 0-2 were made (both arms of a comparison with
+    the same seed and index get the same set).
+    """
+    rng = np.random.default_rng([int(seed), POSTERIOR_STREAM, int(index)])
+    arrays = {}
+    for name, outcome in (
+        ("lifecourse", "to"),
+        ("move", "area_to"),
+        ("parent", "outcome"),
+        ("job", "outcome"),
+        ("poverty", "outcome"),
+        ("parent_psych", "outcome"),
+        ("crime", "outcome"),
+    ):
+        alpha = posterior[name]
+        av = np.asarray(alpha.transpose(..., outcome).values, dtype=np.float64)
+        g = np.where(av > 0, rng.gamma(np.where(av > 0, av, 1.0)), 0.0)
+        tot = g.sum(-1, keepdims=True)
+        mean = av / np.maximum(av.sum(-1, keepdims=True), 1e-300)
+        p = np.where(tot > 0, g / np.where(tot > 0, tot, 1.0), mean)
+        da = xr.DataArray(p, dims=alpha.transpose(..., outcome).dims)
+        if outcome == "outcome":
+            da = da.isel(outcome=1)
+        arrays[name] = _clean(da, ModelParameters.ARRAYS[name], est.periods)
+    prov = {**est.provenance, "parameter_draw": f"posterior seed {seed}, draw {index}"}
+    return ModelParameters(
+        **arrays, risk_or=est.risk_or, periods=est.periods, provenance=prov
+    ).validate(where=f"posterior draw {index}")
 
 
 def save_estimate(est: Estimate, path: str | Path) -> Path:
