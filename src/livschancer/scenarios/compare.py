@@ -71,8 +71,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument(
         "--parameter-draws",
         action="store_true",
-        help="each seed runs its own draw of the calibrated parameters (calibration "
-        "uncertainty, calibration/uncertainty.py); needs a calibrated parameter set",
+        help="each seed runs its own draw of the parameters: from the fit's covariance of a "
+        "calibrated set (calibration/uncertainty.py) or the posterior of an estimated .nc set "
+        "(transitions/estimate.py)",
     )
     p.add_argument(
         "--years",
