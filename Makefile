@@ -32,6 +32,10 @@ test-all: test test-slow
 
 bench: $(STAMP)
 	$(PY) benchmarks/denmark.py
+	$(PY) benchmarks/indicators.py
+	$(PY) benchmarks/compare.py
+	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/panel_count.py
 	bash benchmarks/lc6/setup_compare.sh
 	$(PY) benchmarks/lc6/run.py --compare
 

@@ -27,7 +27,7 @@ from livschancer.scenarios.paired import run_seed
 from livschancer.sim.config import SimConfig
 from livschancer.sim.population import build_population
 from livschancer.sim.run import simulate
-from livschancer.transitions.provisional import load_provisional
+from livschancer.cli import load_parameters
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     base_over, alt_over = compare.route_overrides(over)
     _, _, sc_b = compare.compose_arm("without_plan", base_over)
     _, run, sc_a = compare.compose_arm(opts.alt, alt_over)
-    params = apply_links(load_provisional(run.parameters.file), sc_a)
+    params = apply_links(load_parameters(run), sc_a)
     sim = SimConfig(threads=run.sim.threads, chunk_size=run.sim.chunk_size, progress=False)
     year = run.report.year
 

@@ -44,7 +44,7 @@ from livschancer.sim.population import build_population, draw_people
 from livschancer.sim.rng import block_words, to_unit
 from livschancer.sim.run import simulate, year_tables
 from livschancer.tallies.records import empty_records
-from livschancer.transitions.provisional import load_provisional
+from livschancer.transitions.provisional import load_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,11 +143,11 @@ def cold_and_warm_start() -> tuple[float, float]:
     code = (
         "import time; t=time.perf_counter();"
         "from livschancer.sim.run import simulate;"
-        "from livschancer.transitions.provisional import load_provisional;"
+        "from livschancer.transitions.provisional import load_parameters;"
         "import benchmarks.denmark as d;"
         "from livschancer.sim.config import SimConfig;"
         "p=d.denmark_population(0.001); p.first_birth_year=2019;"
-        "simulate(1,p,load_provisional(),SimConfig(progress=False));"
+        "simulate(1,p,load_parameters(),SimConfig(progress=False));"
         "print(time.perf_counter()-t)"
     )
     with tempfile.TemporaryDirectory() as cache:
@@ -175,7 +175,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         numba.set_num_threads(args.threads)
-    params = load_provisional()
+    params = load_parameters()
     pop = denmark_population(args.scale)
     simulate(1, denmark_population(0.001), params, SimConfig(progress=False))  # compile/load
     full_s, count_s, n = time_full(pop, params, args.threads, args.repeats)

@@ -41,7 +41,7 @@ def cache_path(persons: int) -> Path:
 def synthesize(path: Path, persons: int) -> None:
     from livschancer.panel.synth import compose_run, write_panel
     from livschancer.sim.population import build_population
-    from livschancer.transitions.provisional import load_provisional
+    from livschancer.transitions.provisional import load_parameters
 
     n_cohort = COHORTS[1] - COHORTS[0] + 1
     run = compose_run(
@@ -57,7 +57,7 @@ def synthesize(path: Path, persons: int) -> None:
     )
     pop = build_population(run.population)
     t = time.perf_counter()
-    n = write_panel(path, 1, pop, load_provisional(), overwrite=True)
+    n = write_panel(path, 1, pop, load_parameters(), overwrite=True)
     print(f"synthesized {pop.n:,} persons, {n:,} rows in {time.perf_counter() - t:.1f} s")
 
 

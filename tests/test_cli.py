@@ -72,13 +72,14 @@ def test_bad_config_exits_2_with_one_message_and_no_output(tmp_path, override, f
 def test_run_writes_netcdf_with_provenance_and_prints_table(tmp_path):
     out = _run(["seed=7", "population.scale=0.02", "sim.write_persons=true"], tmp_path)
     assert out.returncode == 0, out.stderr
-    for word in ("NEET", "restgruppe", "provisional"):
+    for word in ("NEET", "restgruppe", "fit to the published figures", "score targets=244"):
         assert word in out.stdout
+    assert "NOTE: parameters are" not in out.stdout  # the shipped set is calibrated
     path = Path(tmp_path) / "livschancer.nc"
     with xr.open_dataset(path) as ds:
         assert ds["lifecourse"].dims == ("year", "age", *dims.CELL, "transition")
         assert int(ds.attrs["seed"]) == 7
-        assert ds.attrs["parameters_status"].startswith("PROVISIONAL")
+        assert ds.attrs["parameters_status"].startswith("CALIBRATED")
         assert len(ds.attrs["parameters_sha256"]) == 64
         assert "seed: 7" in ds.attrs["config"]
         assert ds.attrs["livschancer_version"]
