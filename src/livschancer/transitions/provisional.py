@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -144,10 +145,37 @@ def load_parameters(
     :func:`build_parameters`); a calibrated set's own shifts come first, ``shifts`` add to them.
     """
     path = shipped_path() if path is None else Path(path)
+    key = _stamp(path)
+    plain = not overrides and not shifts and key is not None
+    if plain and key in _BUILT:
+        params, base_key = _BUILT[key]
+        if base_key is None or _stamp(Path(base_key[0])) == base_key:
+            return replace(params, provenance=dict(params.provenance))
     doc = _read_yaml(path)
     if isinstance(doc, dict) and doc.get("status") == "calibrated":
-        return _load_calibrated(doc, path, overrides, shifts)
-    return build_parameters(doc, path, overrides=overrides, shifts=shifts)
+        params = _load_calibrated(doc, path, overrides, shifts)
+        base_key = _stamp(Path(params.provenance["base_file"]))
+    else:
+        params = build_parameters(doc, path, overrides=overrides, shifts=shifts)
+        base_key = None
+    if plain:
+        # a process that runs many jobs (a sweep's worker) builds each file once; the key
+        # holds the file's (and a calibrated set's base file's) modification time and size
+        _BUILT.clear()
+        _BUILT[key] = (params, base_key)
+        return replace(params, provenance=dict(params.provenance))
+    return params
+
+
+_BUILT: dict[tuple, tuple[ModelParameters, tuple | None]] = {}
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # reading it says what is wrong
+    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
 
 
 def _load_calibrated(
