@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import time
 
+from livschancer.cli import load_parameters
 from livschancer.scenarios import compare, headline
 from livschancer.scenarios.build import apply_links
 from livschancer.scenarios.paired import run_seed
 from livschancer.sim.config import SimConfig
 from livschancer.sim.population import build_population
 from livschancer.sim.run import simulate
-from livschancer.cli import load_parameters
 
 
 def main() -> None:
