@@ -146,3 +146,24 @@ def test_a_process_builds_each_file_once_and_again_when_it_changes(tmp_path):
     np.testing.assert_array_equal(
         c.lifecourse.values, load_parameters(path, overrides={EXAM: 0.5}).lifecourse.values
     )
+
+
+def test_a_period_shift_moves_that_period_only(base):
+    shifted = load_parameters(default_path(), shifts={f"{EXAM}@crisis": 0.7})
+    changed = (shifted.lifecourse != base.lifecourse).any(
+        [d for d in base.lifecourse.dims if d != "period"]
+    )
+    assert changed.sel(period="crisis")
+    assert not changed.drop_sel(period="crisis").any()
+    # the same as overriding that period's value with the moved probability
+    p = 0.88  # provisional.yaml: the crisis value of the knob
+    moved = 1 / (1 + np.exp(-(np.log(p / (1 - p)) + 0.7)))
+    value = {"pre2008": 0.87, "crisis": float(moved), "reform": 0.92, "future": 0.92}
+    np.testing.assert_allclose(
+        shifted.lifecourse.values,
+        load_parameters(default_path(), overrides={EXAM: value}).lifecourse.values,
+        rtol=0,
+        atol=1e-12,
+    )
+    with pytest.raises(ParameterError, match="a period shift must name one of"):
+        load_parameters(default_path(), shifts={f"{EXAM}@1999": 0.1})

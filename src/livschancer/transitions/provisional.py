@@ -422,7 +422,7 @@ class Knobs:
             inner = (arr > 0) & (arr < 1)
             safe = np.where(inner, arr, 0.5)
             moved = 1.0 / (1.0 + np.exp(-(np.log(safe / (1 - safe)) + delta)))
-            arr = np.where(inner, moved, arr)
+            arr = np.where(inner & (delta != 0.0), moved, arr)  # other periods keep their bits
         return arr
 
     def _delta(self, key: str) -> np.ndarray | None:
