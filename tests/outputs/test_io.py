@@ -21,6 +21,26 @@ def _ds():
     return xr.Dataset({"x": (("a",), np.arange(5, dtype=np.int32))}, attrs={"seed": 3})
 
 
+def test_tallies_are_chunked_by_year_small_and_per_person_variables_are_not(tmp_path):
+    rng = np.random.default_rng(0)
+    tally = rng.integers(0, 3, (4, 30, 2, 600), dtype=np.int32)  # 144 kB per year
+    ds = xr.Dataset(
+        {
+            "tally": (("year", "age", "sex", "cell"), tally),
+            "small": (("year", "age"), tally[:, :, 0, 0]),
+            "person_state": (("person",), rng.integers(0, 9, 200_000).astype(np.int8)),
+            "share": (("year",), np.array([0.1, np.nan, 0.3, 0.4])),
+        }
+    )
+    path = io.write_dataset(ds, tmp_path / "run.nc")
+    with xr.open_dataset(path) as back:
+        xr.testing.assert_identical(back.load(), ds)
+        assert back["tally"].encoding["chunksizes"] == (1, 30, 2, 600)
+        assert back["tally"].encoding["zlib"] and not back["tally"].encoding["shuffle"]
+        assert back["small"].encoding.get("chunksizes") != (1, 30)
+        assert back["person_state"].encoding.get("chunksizes") not in {(1,)}
+
+
 def test_round_trip(tmp_path):
     path = io.write_dataset(_ds(), tmp_path / "run.nc")
     back = io.read_dataset(path)
