@@ -233,3 +233,29 @@ def test_subcommand_config_error_is_one_line_and_exit_2(monkeypatch, capsys):
         err
         == "livschancer: error: ConfigError: score.file: must be an existing file; got 'nope.nc'\n"
     )
+
+
+def test_report_targets_default_copy_none_and_a_bad_file(tmp_path):
+    from livschancer.config import RunConfig
+    from livschancer.errors import TargetsError
+
+    run = RunConfig()
+    shipped = cli.report_targets(run)  # null: the packaged copy of the published figures
+    assert len(shipped) == 244
+    assert shipped.attrs["source"] == "calibration_targets.csv"
+    run.report.targets = "none"
+    assert cli.report_targets(run) is None
+    run.report.targets = str(tmp_path / "missing.csv")
+    with pytest.raises(TargetsError, match=r"missing\.csv"):
+        cli.report_targets(run)
+
+
+def test_packaged_targets_are_the_shared_file():
+    # data/calibration_targets.csv is a copy for installs without ../shared; it must not drift
+    shared = Path(__file__).resolve().parents[1].parent / "shared/targets/calibration.csv"
+    if not shared.is_file():
+        pytest.skip("shared targets not present")
+    from importlib import resources
+
+    packaged = resources.files("livschancer.data").joinpath("calibration_targets.csv")
+    assert packaged.read_bytes() == shared.read_bytes()

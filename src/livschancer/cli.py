@@ -108,14 +108,9 @@ register()
 
 
 def load_parameters(run: RunConfig) -> ModelParameters:
-    """The parameter set named by the config (the shipped default set by default): a ``.nc``
-    file is a stored set (an estimated one, ``transitions/store.py``), anything else YAML."""
-    file = run.parameters.file
-    if file is not None and str(file).endswith(".nc"):
-        from livschancer.transitions.store import open_parameters
-
-        return open_parameters(file)
-    return provisional.load_parameters(file)
+    """The parameter set named by the config (the shipped default set by default; YAML knobs,
+    a calibrated set or a stored ``.nc`` set: ``transitions.provisional.load_parameters``)."""
+    return provisional.load_parameters(run.parameters.file)
 
 
 def report_targets(run: RunConfig):

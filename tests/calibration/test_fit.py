@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from livschancer.calibration import fit as calfit
 from livschancer.calibration.free import FREE, by_name, shifts_of, theta_of
 from livschancer.calibration.objective import Evaluator, Settings
-from livschancer.transitions.provisional import load_parameters
+from livschancer.transitions.provisional import load_parameters, shipped_path
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "targets" / "calibration.csv"
 TRUE = {"exam_population_not_rg": 0.6, "youth_completion": -0.5}
@@ -103,3 +104,24 @@ def test_every_free_parameter_moves_the_knobs_it_names():
             if not np.array_equal(getattr(base, name).values, getattr(moved, name).values)
         ]
         assert diff, f"{p.name} moves nothing"
+
+
+def test_start_file_round_trips_to_the_same_shifts():
+    # --start reads the fitted shifts back into parameter values: the shipped set's shifts
+    # come out of those values unchanged (no two parameters claim the same first knob)
+    doc = yaml.safe_load(shipped_path().read_text())
+    theta = theta_of(doc["shifts"], FREE)
+    again = shifts_of(theta, FREE)
+    assert {k: v for k, v in again.items() if v != 0.0} == pytest.approx(
+        {k: v for k, v in doc["shifts"].items() if v != 0.0}, abs=1e-12
+    )
+
+
+def test_start_without_shifts_is_a_usage_error(tmp_path, capsys):
+    if not SHARED.is_file():
+        pytest.skip("shared targets not present")
+    start = tmp_path / "start.yaml"
+    start.write_text("status: provisional\n")
+    assert calfit.main([str(SHARED), "--start", str(start), "--out", str(tmp_path / "o")]) == 2
+    assert "holds no fitted shifts" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

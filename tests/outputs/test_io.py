@@ -36,7 +36,8 @@ def test_tallies_are_chunked_by_year_small_and_per_person_variables_are_not(tmp_
     with xr.open_dataset(path) as back:
         xr.testing.assert_identical(back.load(), ds)
         assert back["tally"].encoding["chunksizes"] == (1, 30, 2, 600)
-        assert back["tally"].encoding["zlib"] and not back["tally"].encoding["shuffle"]
+        assert back["tally"].encoding["zlib"]
+        assert not back["tally"].encoding["shuffle"]
         assert back["small"].encoding.get("chunksizes") != (1, 30)
         assert back["person_state"].encoding.get("chunksizes") not in {(1,)}
 

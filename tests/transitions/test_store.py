@@ -8,6 +8,7 @@ import xarray as xr
 from livschancer.cli import load_parameters
 from livschancer.config import RunConfig
 from livschancer.errors import ParameterError
+from livschancer.transitions import provisional
 from livschancer.transitions.params import ModelParameters
 from livschancer.transitions.store import open_parameters, open_posterior, save_parameters
 from tests.helpers import random_params
@@ -34,6 +35,8 @@ def test_cli_loader_opens_nc_files(tmp_path):
     run = RunConfig()
     run.parameters.file = str(path)
     xr.testing.assert_equal(load_parameters(run).lifecourse, p.lifecourse)
+    with pytest.raises(ParameterError, match="has no knobs"):
+        provisional.load_parameters(path, shifts={"lifecourse.exam.late_pass": 0.1})
 
 
 def test_bad_files_are_parameter_errors(tmp_path):

@@ -45,7 +45,7 @@ import yaml
 from scipy.optimize import least_squares
 
 from livschancer import __version__
-from livschancer.calibration.free import FREE, FreeParameter, by_name, shifts_of
+from livschancer.calibration.free import FREE, FreeParameter, by_name, shifts_of, theta_of
 from livschancer.calibration.objective import (
     Evaluator,
     EvaluatorPool,
@@ -57,6 +57,10 @@ from livschancer.calibration.objective import (
 from livschancer.errors import EXIT_USAGE, LivschancerError, error_line
 from livschancer.outputs.score import WITHIN_PP, score_targets, summary_line
 from livschancer.transitions.provisional import default_path, file_sha256
+
+#: Scale of the robust loss in units of a target's sigma (least_squares' ``f_scale``): residuals
+#: beyond 2 sigma count less than quadratically (docs/calibration.md).
+F_SCALE = 2.0
 
 
 @dataclass
@@ -170,11 +174,10 @@ def fit(
             scored = start.assign(simulated=sim)
             return residuals(scored, mask, settings.floor)
 
-        def cost_of(sim: np.ndarray) -> float:  # least_squares' soft_l1 cost (scale 2)
-            z = (res_of(sim) / 2.0) ** 2
-            if loss == "soft_l1":
-                return float(0.5 * 4.0 * np.sum(2 * (np.sqrt(1 + z) - 1)))
-            return float(0.5 * 4.0 * np.sum(z))
+        def cost_of(sim: np.ndarray) -> float:  # least_squares' cost for ``loss``
+            z = (res_of(sim) / F_SCALE) ** 2
+            rho = 2 * (np.sqrt(1 + z) - 1) if loss == "soft_l1" else z
+            return float(0.5 * F_SCALE**2 * np.sum(rho))
 
         _say(f"calibrate: Jacobian of {n_par} parameters at the start (step {step})")
         jac0 = jacobian(pool, theta0, sim0, step, np.ones(n_par, bool))
@@ -250,7 +253,7 @@ def fit(
             max_nfev=max_nfev,
             x_scale=1.0,
             loss=loss,
-            f_scale=2.0,
+            f_scale=F_SCALE,
         )
         theta = full(sol.x)
         jr = last_jac.get("j")
@@ -391,14 +394,20 @@ def main(argv: list[str] | None = None) -> int:
             overrides=tuple(args.override),
             floor=args.floor_pp / 100,
         )
-        start_theta = None
+        start_theta, started_from = None, None
         if args.start is not None:
-            from livschancer.calibration.free import theta_of
-
             prior = yaml.safe_load(args.start.read_text())
             if not (isinstance(prior, dict) and isinstance(prior.get("shifts"), dict)):
                 raise LivschancerError(f"--start: {args.start} holds no fitted shifts")
             start_theta = theta_of(prior["shifts"], by_name(names))
+            record = prior.get("calibration") or {}
+            started_from = {  # the chain of fits that led here
+                "file": str(args.start),
+                "sha256": file_sha256(args.start),
+                "command": record.get("command", ""),
+                "seconds": record.get("seconds"),
+                "started_from": record.get("started_from"),
+            }
         res = fit(
             settings,
             start_theta=start_theta,
@@ -416,15 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     doc["calibration"]["command"] = "livschancer calibrate " + " ".join(
         argv if argv is not None else sys.argv[2:]
     )
-    if args.start is not None:  # the chain of fits that led here
-        prior = yaml.safe_load(args.start.read_text()).get("calibration", {})
-        doc["calibration"]["started_from"] = {
-            "file": str(args.start),
-            "sha256": file_sha256(args.start),
-            "command": prior.get("command", ""),
-            "seconds": prior.get("seconds"),
-            "started_from": prior.get("started_from"),
-        }
+    if started_from is not None:
+        doc["calibration"]["started_from"] = started_from
     path = write_yaml(doc, out / "calibrated.yaml")
     if args.install:
         write_yaml(doc, args.install)

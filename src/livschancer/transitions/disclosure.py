@@ -42,19 +42,12 @@ import xarray as xr
 from livschancer import states
 from livschancer.errors import ConfigError, exit_on_error
 from livschancer.tallies import spec
+from livschancer.transitions.estimate import TALLIES_USED
 
 #: Default minimum cell size (commonly 5 at Statistics Denmark; a configuration value).
 MIN_CELL: int = 5
 #: The tallies an export holds by default: the ones estimation needs.
-EXPORT_TALLIES: tuple[str, ...] = (
-    "move",
-    "parent_rg",
-    "lifecourse",
-    "job",
-    "poverty",
-    "parent_psych",
-    "crime",
-)
+EXPORT_TALLIES: tuple[str, ...] = TALLIES_USED
 #: Outcome dim of each exported tally (its N is the total over it).
 OUTCOME_DIM: dict[str, str] = {
     "move": "area_to",

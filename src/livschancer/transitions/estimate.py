@@ -132,13 +132,34 @@ def _flag_labels(da: xr.DataArray, dim: str, new: str) -> xr.DataArray:
     return da.assign_coords({dim: [0, 1]}).rename({dim: new})
 
 
+#: The tallies estimation reads (a disclosure-safe export holds these by default).
+TALLIES_USED: tuple[str, ...] = (
+    "lifecourse",
+    "move",
+    "parent_rg",
+    "job",
+    "poverty",
+    "parent_psych",
+    "crime",
+)
+#: The outcome dim of each process's counts and posterior (the rest are parameter dims).
+OUTCOME_OF: dict[str, str] = {
+    "lifecourse": "to",
+    "move": "area_to",
+    "parent": "outcome",
+    "job": "outcome",
+    "poverty": "outcome",
+    "parent_psych": "outcome",
+    "crime": "outcome",
+}
+
+
 def process_counts(tallies: xr.Dataset, periods: tuple[Period, ...]) -> dict[str, xr.DataArray]:
     """Counts of every process with the parameter array's dims plus the outcome dim last
     (``to``, ``area_to`` or ``outcome``), float64, summed over years into periods."""
-    need = ("lifecourse", "move", "parent_rg", "job", "poverty", "parent_psych", "crime")
-    missing = [n for n in need if n not in tallies]
+    missing = [n for n in TALLIES_USED if n not in tallies]
     if missing:
-        raise TallyError(f"the tallies need {list(need)}; missing {missing}")
+        raise TallyError(f"the tallies need {list(TALLIES_USED)}; missing {missing}")
     out: dict[str, xr.DataArray] = {}
     tl = tallies
     # life course: the transition dim scattered into a dense (from, to) square
@@ -265,20 +286,7 @@ def estimate(
         mean, alpha, k = shrink(counts[name], "outcome", HIERARCHY[name], never)
         zero = _structural_zero(name, mean.isel(outcome=0, drop=True))
         if zero is not None:
-            mean = xr.concat(
-                [
-                    xr.where(zero, 1.0, mean.sel(outcome="no")),
-                    mean.sel(outcome="yes").where(~zero, 0.0),
-                ],
-                dim="outcome",
-            ).assign_coords(outcome=list(OUTCOME))
-            alpha = xr.concat(
-                [
-                    xr.where(zero, 1.0, alpha.sel(outcome="no")),
-                    alpha.sel(outcome="yes").where(~zero, 0.0),
-                ],
-                dim="outcome",
-            ).assign_coords(outcome=list(OUTCOME))
+            mean, alpha = _never(mean, zero), _never(alpha, zero)
         means[name] = mean.sel(outcome="yes", drop=True)
         post[name] = alpha.transpose(*ModelParameters.ARRAYS[name], "outcome")
         strengths[name] = k
@@ -310,6 +318,14 @@ def estimate(
     )
     params.validate(where="estimate")
     return Estimate(params, post, strengths, counts)
+
+
+def _never(da: xr.DataArray, zero: xr.DataArray) -> xr.DataArray:
+    """``da`` over outcome (no, yes) with the cells ``zero`` set to (1, 0): never "yes"."""
+    return xr.concat(
+        [xr.where(zero, 1.0, da.sel(outcome="no")), da.sel(outcome="yes").where(~zero, 0.0)],
+        dim="outcome",
+    ).assign_coords(outcome=list(OUTCOME))
 
 
 def _structural_zero(name: str, like: xr.DataArray) -> xr.DataArray | None:
@@ -349,15 +365,7 @@ def posterior_draw(
     """
     rng = np.random.default_rng([int(seed), POSTERIOR_STREAM, int(index)])
     arrays = {}
-    for name, outcome in (
-        ("lifecourse", "to"),
-        ("move", "area_to"),
-        ("parent", "outcome"),
-        ("job", "outcome"),
-        ("poverty", "outcome"),
-        ("parent_psych", "outcome"),
-        ("crime", "outcome"),
-    ):
+    for name, outcome in OUTCOME_OF.items():
         alpha = posterior[name]
         av = np.asarray(alpha.transpose(..., outcome).values, dtype=np.float64)
         g = np.where(av > 0, rng.gamma(np.where(av > 0, av, 1.0)), 0.0)

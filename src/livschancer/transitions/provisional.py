@@ -143,8 +143,16 @@ def load_parameters(
     (``status: calibrated``: a ``base`` knob file plus fitted ``shifts``); default: the shipped
     set (:func:`shipped_path`). ``overrides`` and ``shifts`` change knobs in memory (see
     :func:`build_parameters`); a calibrated set's own shifts come first, ``shifts`` add to them.
+    A ``.nc`` file is a stored set (an estimated one, ``transitions/store.py``): it has no
+    knobs, so it takes neither ``overrides`` nor ``shifts``.
     """
     path = shipped_path() if path is None else Path(path)
+    if path.suffix == ".nc":
+        if overrides or shifts:
+            raise ParameterError(path.name, "a stored (.nc) set has no knobs to change", None)
+        from livschancer.transitions.store import open_parameters
+
+        return open_parameters(path)
     key = _stamp(path)
     plain = not overrides and not shifts and key is not None
     if plain and key in _BUILT:
