@@ -15,6 +15,8 @@ import pytest
 import livschancer
 
 PACKAGE = Path(livschancer.__file__).resolve().parent
+# the package's Hydra plugin (our sweeper), installed beside it in the hydra_plugins namespace
+PLUGIN = PACKAGE.parent / "hydra_plugins" / "livschancer_sweeper"
 
 CHILD = """
 import sys
@@ -43,9 +45,8 @@ def _make_read_only(root: Path) -> None:
 @pytest.mark.slow
 def test_read_only_install_and_home_imports_and_runs(tmp_path):
     site = tmp_path / "site"
-    shutil.copytree(
-        PACKAGE, site / "livschancer", ignore=shutil.ignore_patterns("__pycache__", "*.nb[ic]")
-    )
+    for src, dest in ((PACKAGE, "livschancer"), (PLUGIN, "hydra_plugins/livschancer_sweeper")):
+        shutil.copytree(src, site / dest, ignore=shutil.ignore_patterns("__pycache__", "*.nb[ic]"))
     home = tmp_path / "home"
     home.mkdir()
     (home / ".cache").write_text("")  # ~/.cache cannot be a directory, even for root
