@@ -7,8 +7,8 @@ parameters.
 - roofline: only the unavoidable work per person-year: the two Philox blocks (the four uniforms
   of block 0 and the three risk-flag uniforms of block 2) and seven draws from rows of the same
   sizes and contents as the model's (area 3, parent 2, life course: the compact row of the
-  reachable states, job 2, poverty 2,
-  parent_psych 2, crime 2), and the 4-byte record written, nothing else;
+  reachable states, job 2, poverty 2, parent_psych 2, crime 2), and the 4-byte record written,
+  nothing else; at age 0, as in the model, only the risk-flag block and its three draws;
 - full: the model's kernel (``sim/kernel.simulate_chunk``): the same draws plus covariate cells,
   periods, risk-flag odds ratios, membership, origin and the ever-flags;
 - count: the counting pass (``tallies/count.count_chunk``) that turns the records into tallies;
@@ -59,13 +59,15 @@ def roofline(seed, person_id, move_cum, parent_cum, lc_cum, reach, bern, state_o
         s = 0
         f = 0
         pid = person_id[i]
-        for age in range(1, 30):
-            w0, w1, w2, w3 = block_words(seed, pid, age, 0)
+        for age in range(30):
+            # the risk flags are drawn from birth, the rest of the step from age 1 (as the model)
             v0, v1, v2, _ = block_words(seed, pid, age, 2)
-            a = kernel.draw_categorical_branchless(move_cum[age, a], to_unit(w0))
-            p = kernel.draw_categorical_branchless(parent_cum[p], to_unit(w1))
-            s = reach[s, kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))]
-            f = kernel.draw_categorical_branchless(bern[f], to_unit(w3))
+            if age > 0:
+                w0, w1, w2, w3 = block_words(seed, pid, age, 0)
+                a = kernel.draw_categorical_branchless(move_cum[age, a], to_unit(w0))
+                p = kernel.draw_categorical_branchless(parent_cum[p], to_unit(w1))
+                s = reach[s, kernel.draw_categorical_branchless(lc_cum[age, s], to_unit(w2))]
+                f = kernel.draw_categorical_branchless(bern[f], to_unit(w3))
             f += kernel.draw_categorical_branchless(bern[p], to_unit(v0))
             f += kernel.draw_categorical_branchless(bern[a & 1], to_unit(v1))
             f += kernel.draw_categorical_branchless(bern[s & 1], to_unit(v2))

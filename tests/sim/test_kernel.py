@@ -136,15 +136,11 @@ def test_draw_row_and_branchless_draw_equal_draw_categorical_and_the_twin():
 # --- odds ratios -----------------------------------------------------------------------------
 
 
-def _all_reach(n):
-    return np.tile(np.arange(n, dtype=np.int64), (n, 1))
-
-
 def test_odds_ratio_changes_target_mass_as_the_odds_formula_says():
     p = np.array([0.5, 0.0, 0.2, 0.3])
     target = np.array([False, False, True, False])
     q = p.copy()
-    kernel.scale_odds(q, _all_reach(4), 0, 4, target[None, None, :], 0, 3.0)
+    kernel.scale_odds(q, target[None, None, :], 0, 0, 4, 3.0)
     p1 = 3 * 0.2 / (1 - 0.2 + 3 * 0.2)
     np.testing.assert_allclose(q[2], p1, rtol=1e-12)
     np.testing.assert_allclose(q[[0, 3]], p[[0, 3]] * (1 - p1) / 0.8, rtol=1e-12)
@@ -156,7 +152,7 @@ def test_odds_ratio_on_row_without_target_or_complement_mass_leaves_it_alone():
     p = np.array([0.4, 0.6, 0.0])
     for target in ([False, False, True], [True, True, False]):
         q = p.copy()
-        kernel.scale_odds(q, _all_reach(3), 0, 3, np.array([[target]]), 0, 2.0)
+        kernel.scale_odds(q, np.array([[target]]), 0, 0, 3, 2.0)
         np.testing.assert_array_equal(q, p)
 
 
@@ -178,6 +174,7 @@ def test_odds_ratios_and_draws_over_reachable_states_equal_the_twin(group):
     s, cum = _random_rows(1)
     reach, n_reach = pack.reachable(states.allowed_matrix()[None])
     mask = np.stack([states.transition_group(group), states.transition_group("exam")])
+    compact = kernel.compact_mask(mask, reach, n_reach)
     rng = np.random.default_rng(2)
     us = np.concatenate([[0.0, ALMOST_ONE], rng.random(40)])
     for r in range(cum.shape[0]):
@@ -187,8 +184,8 @@ def test_odds_ratios_and_draws_over_reachable_states_equal_the_twin(group):
         crow = np.ones((1, states.N_STATE), np.float32)  # the compact row (Tables.lc_reach)
         crow[0, :nr] = cum[r, reach[st, :nr]]
         kernel.load_probs(crow, 0, nr, probs)
-        kernel.scale_odds(probs, reach, st, nr, mask, 0, float(odds[0]))
-        kernel.scale_odds(probs, reach, st, nr, mask, 1, float(odds[1]))
+        kernel.scale_odds(probs, compact, 0, st, nr, float(odds[0]))
+        kernel.scale_odds(probs, compact, 1, st, nr, float(odds[1]))
         want = np.diff(cum[r : r + 1].astype(np.float64), prepend=0.0, axis=1)
         for t in range(2):
             want = reference.modify_probs(want, mask[t][st][None], np.array([odds[t]]))
@@ -205,6 +202,17 @@ def test_odds_ratios_and_draws_over_reachable_states_equal_the_twin(group):
             assert kernel.draw_reach(crow, 0, reach, st, nr, u, states.N_STATE) == (
                 kernel.draw_row(cum, r, u)
             )
+
+
+def test_compact_mask_reads_each_states_reachable_outcomes_and_pads_false():
+    reach, n_reach = pack.reachable(states.allowed_matrix()[None])
+    target = np.random.default_rng(3).random((2, states.N_STATE, states.N_STATE)) < 0.5
+    got = kernel.compact_mask(target, reach, n_reach)
+    assert got.shape == (2, states.N_STATE, int(n_reach.max()))
+    for s in range(states.N_STATE):
+        k = int(n_reach[s])
+        np.testing.assert_array_equal(got[:, s, :k], target[:, s, reach[s, :k]])
+        assert not got[:, s, k:].any()
 
 
 def test_reachable_lists_the_positive_outcomes_of_each_state_in_order():

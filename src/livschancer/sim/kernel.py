@@ -103,7 +103,9 @@ class Tables(NamedTuple):
     risk_or : float64 (n_risk, n_group); flag_or : float64 (2**n_risk, n_group), the product
     of the odds ratios of the flags set in bits of the row index (fritidsjob = bit 0, then
     poverty, parent_psych, crime_ever), multiplied in that order; group_mask : bool (n_group,
-    S, S); group_any : bool (n_group, S), whether a row out of a state can reach the group at all
+    S, R), whether the q-th reachable outcome ``reach[s, q]`` of state s is in the group (compact
+    like ``lc_reach``, :func:`compact_mask`); group_any : bool (n_group, S), whether a row out
+    of a state can reach the group at all
     reach : int64 (S, S), the states a row out of a state gives positive probability in some
     period, age or cell, in increasing order (``n_reach`` (S,) of them; the rest is padding):
     rows are read, modified and drawn over these only, which gives the same result as over all
@@ -193,15 +195,15 @@ def load_probs(cum, r, nr, out):
 
 
 @njit(cache=True, inline="always")
-def scale_odds(probs, reach, s, nr, target, t, odds_ratio):
-    """Multiply the odds of reaching any outcome ``j`` with ``target[t, s, j]`` by
-    ``odds_ratio`` in the probabilities ``probs[:nr]`` (of outcomes ``reach[s, :nr]``): the
-    target's total p becomes ``p1 = OR p / (1 - p + OR p)``, the other outcomes are scaled by
-    ``(1 - p1) / (1 - p)``. Nothing changes when the row has no mass on the target or on its
-    complement (domain.md 5.5)."""
+def scale_odds(probs, mask, t, s, nr, odds_ratio):
+    """Multiply the odds of reaching any outcome ``q`` with ``mask[t, s, q]`` by ``odds_ratio``
+    in the probabilities ``probs[:nr]`` (of outcomes ``reach[s, :nr]``; ``mask`` is compact
+    like them, :func:`compact_mask`): the target's total p becomes ``p1 = OR p / (1 - p + OR
+    p)``, the other outcomes are scaled by ``(1 - p1) / (1 - p)``. Nothing changes when the row
+    has no mass on the target or on its complement (domain.md 5.5)."""
     p_t = 0.0
     for q in range(nr):
-        if target[t, s, reach[s, q]]:
+        if mask[t, s, q]:
             p_t += probs[q]
     if p_t <= 0.0 or p_t >= 1.0:
         return
@@ -209,7 +211,22 @@ def scale_odds(probs, reach, s, nr, target, t, odds_ratio):
     f_t = p1 / p_t
     f_o = (1.0 - p1) / (1.0 - p_t)
     for q in range(nr):
-        probs[q] *= f_t if target[t, s, reach[s, q]] else f_o
+        probs[q] *= f_t if mask[t, s, q] else f_o
+
+
+@njit(cache=True)
+def compact_mask(target, reach, n_reach):
+    """``target`` (K, S, S) bool over outcomes -> (K, S, R) over each state's reachable
+    outcomes ``reach[s, :n_reach[s]]`` (R = the largest ``n_reach``; padding False), the form
+    :func:`scale_odds` reads."""
+    k_n, n_s = target.shape[0], target.shape[1]
+    width = max(1, n_reach.max()) if n_s > 0 else 1
+    out = np.zeros((k_n, n_s, width), dtype=np.bool_)
+    for k in range(k_n):
+        for s in range(n_s):
+            for q in range(n_reach[s]):
+                out[k, s, q] = target[k, s, reach[s, q]]
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -217,10 +234,9 @@ def draw_probs(probs, reach, s, nr, u, n_state):
     """The outcome chosen by ``u`` from probabilities ``probs[:nr]`` of ``reach[s, :nr]``:
     accumulated left to right in float64, exactly 1.0 from the last positive one on (as
     ``sim/pack.cumulative`` does); the last state if the row has no mass."""
-    last = -1
-    for q in range(nr):
-        if probs[q] > 0.0:
-            last = q
+    last = nr - 1
+    while last >= 0 and not probs[last] > 0.0:
+        last -= 1
     if last < 0:
         return n_state - 1
     acc = 0.0
@@ -251,12 +267,15 @@ def bernoulli_or(p, odds_ratio):
 
 
 @njit(cache=True)
-def simulate_persons(seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc):
+def simulate_persons(
+    seed, lo, hi, people, tb, acts, act_mask, records, probs, last_taken, drawn, or_proc
+):
     """Simulate persons ``lo..hi-1`` from birth to 29 and write their records (see the module
     docstring).
 
     One call covers a block of persons so that the bundles are unpacked once per block, not
-    per person. ``probs`` (S,) float64, ``last_taken`` (K,) int16, ``drawn`` (K,) bool,
+    per person. ``act_mask`` is ``acts.target`` compact (:func:`compact_mask`). ``probs`` (S,)
+    float64, ``last_taken`` (K,) int16, ``drawn`` (K,) bool,
     ``or_proc`` (N_PROCESS,) float64 are the thread's work space.
     """
     n_area = tb.move_cum.shape[3]
@@ -273,6 +292,7 @@ def simulate_persons(seed, lo, hi, people, tb, acts, records, probs, last_taken,
             people,
             tb,
             acts,
+            act_mask,
             records,
             probs,
             last_taken,
@@ -295,6 +315,7 @@ def _one_person(
     people,
     tb,
     acts,
+    act_mask,
     records,
     probs,
     last_taken,
@@ -335,7 +356,6 @@ def _one_person(
         year = by + age
         per = tb.period_of_year[yi]
         present = age >= arrive
-        w_move, w_par, w_lc, w_job = block_words(seed, pid, age, BLOCK_STEP)
         w_pov, w_psy, w_crime, _ = block_words(seed, pid, age, BLOCK_RISK)
         # last year's flags, before this year's draws
         fj_last = fj
@@ -343,6 +363,7 @@ def _one_person(
         psych_last = psych
         crime_before = crime_ever
         if age > 0:
+            w_move, w_par, w_lc, w_job = block_words(seed, pid, age, BLOCK_STEP)
             # 1. residential move (none before or in the year of arrival)
             if age > arrive:
                 mr = ((age * 2 + s_men) * 2 + prg) * n_area + area
@@ -359,9 +380,10 @@ def _one_person(
                 run = 0
             cell = (((s_sex * 2 + s_men) * n_area + area) * 2 + member) * 2 + origin
 
-            # 5. activities reaching the person this year
-            for p in range(N_PROCESS):
-                or_proc[p] = 1.0
+            # 5. activities reaching the person this year (or_proc stays 1 without activities)
+            if n_act > 0:
+                for p in range(N_PROCESS):
+                    or_proc[p] = 1.0
             if present:
                 for k in range(n_act):
                     if (
@@ -399,7 +421,7 @@ def _one_person(
                         if not loaded:
                             load_probs(lc2, ri, nr, probs)
                             loaded = True
-                        scale_odds(probs, tb.reach, state, nr, tb.group_mask, g, o)
+                        scale_odds(probs, tb.group_mask, g, state, nr, o)
             for k in range(n_act):
                 since = age - last_taken[k]
                 if (
@@ -411,7 +433,7 @@ def _one_person(
                     if not loaded:
                         load_probs(lc2, ri, nr, probs)
                         loaded = True
-                    scale_odds(probs, tb.reach, state, nr, acts.target, k, acts.odds[k, since])
+                    scale_odds(probs, act_mask, k, state, nr, acts.odds[k, since])
             u_lc = to_unit(w_lc)
             if loaded:
                 new_state = draw_probs(probs, tb.reach, state, nr, u_lc, n_state)
@@ -429,7 +451,7 @@ def _one_person(
             else:
                 job = 0
             fj = 1 if (job == 1 and FJ_AGE_LO <= age <= FJ_AGE_HI and tb.fj_activity[state]) else 0
-        else:
+        elif n_act > 0:
             or_proc[P_POVERTY] = 1.0
             or_proc[P_PSYCH] = 1.0
             or_proc[P_CRIME] = 1.0
@@ -481,6 +503,7 @@ def simulate_chunk(seed, people, tb, acts, records):
     n_state = tb.lc_reach.shape[3]
     n_act = acts.process.shape[0]
     n_block = max(1, min(n, 256))
+    act_mask = compact_mask(acts.target, tb.reach, tb.n_reach)
     for b in prange(n_block):
         lo = (n * b) // n_block
         hi = (n * (b + 1)) // n_block
@@ -488,4 +511,6 @@ def simulate_chunk(seed, people, tb, acts, records):
         last_taken = np.empty(max(n_act, 1), dtype=np.int16)
         drawn = np.empty(max(n_act, 1), dtype=np.bool_)
         or_proc = np.ones(N_PROCESS)
-        simulate_persons(seed, lo, hi, people, tb, acts, records, probs, last_taken, drawn, or_proc)
+        simulate_persons(
+            seed, lo, hi, people, tb, acts, act_mask, records, probs, last_taken, drawn, or_proc
+        )

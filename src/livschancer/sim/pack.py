@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from livschancer import dims, states
-from livschancer.sim.kernel import Tables
+from livschancer.sim.kernel import Tables, compact_mask
 from livschancer.transitions.params import ModelParameters, apply_odds_ratio
 
 N_CELL = int(np.prod([len(states.labels(d)) for d in dims.CELL]))
@@ -92,7 +92,7 @@ def pack_parameters(params: ModelParameters, period_of_year: np.ndarray, year0: 
     lc = params.lifecourse.transpose(*dims.LIFECOURSE_PROBS).values
     n_period = lc.shape[0]
     lc = lc.reshape(n_period, states.N_AGE, N_CELL, N_STATE, N_STATE)
-    groups = np.stack([states.transition_group(g) for g in states.RISK_GROUPS])
+    groups = np.stack([states.transition_group(g) for g in states.RISK_GROUPS])  # (G, S, S)
     fj_acts = [states.ACTIVITY.index(a) for a in states.FRITIDSJOB_ACTIVITIES]
     reach, n_reach = reachable(lc)
     risk_or = np.ascontiguousarray(
@@ -111,7 +111,7 @@ def pack_parameters(params: ModelParameters, period_of_year: np.ndarray, year0: 
         crime_p=_f32(params.crime.transpose(*dims.CRIME_PROBS).values),
         risk_or=risk_or,
         flag_or=flag_odds_ratios(risk_or),
-        group_mask=np.ascontiguousarray(groups),
+        group_mask=compact_mask(groups, reach, n_reach),
         group_any=np.ascontiguousarray(groups.any(axis=2)),
         reach=reach,
         n_reach=n_reach,
