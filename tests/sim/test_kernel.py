@@ -231,6 +231,29 @@ def test_reachable_lists_the_positive_outcomes_of_each_state_in_order():
     np.testing.assert_array_equal(compact[1, 2, 3], [cum[1, 2, 3, 1], 1.0])
 
 
+def test_row_groups_mark_exactly_the_rows_whose_kernel_target_sum_is_positive():
+    """A flagged row is left unscaled when its bit is clear: that must be exactly when the
+    kernel's own target sum (``load_probs`` then the masked sum) is 0, for every row."""
+    params = random_params(5, sparsity=0.5)
+    pop = build_population(small_population(per_year=10))
+    y0, per = year_tables(params, pop)
+    tb = pack_parameters(params, per, y0)
+    lc2 = tb.lc_reach.reshape(-1, tb.lc_reach.shape[-1])
+    n_state = tb.lc_reach.shape[3]
+    assert tb.row_groups.shape == (lc2.shape[0],)
+    probs = np.empty(n_state)
+    seen = np.zeros(tb.group_mask.shape[0], dtype=int)
+    for ri in range(lc2.shape[0]):
+        s = ri % n_state
+        nr = int(tb.n_reach[s])
+        kernel.load_probs(lc2, ri, nr, probs)
+        for g in range(tb.group_mask.shape[0]):
+            has = probs[:nr][tb.group_mask[g, s, :nr]].sum() > 0.0
+            assert bool(tb.row_groups[ri] >> g & 1) == has, (ri, g)
+            seen[g] += has
+    assert (seen > 0).all()  # every group has rows with mass, so the bits were tested both ways
+
+
 def test_larger_odds_ratio_never_lowers_the_target_mass():
     s, cum = _random_rows(4)
     mask = states.transition_group("dropout")

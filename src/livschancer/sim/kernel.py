@@ -104,8 +104,9 @@ class Tables(NamedTuple):
     of the odds ratios of the flags set in bits of the row index (fritidsjob = bit 0, then
     poverty, parent_psych, crime_ever), multiplied in that order; group_mask : bool (n_group,
     S, R), whether the q-th reachable outcome ``reach[s, q]`` of state s is in the group (compact
-    like ``lc_reach``, :func:`compact_mask`); group_any : bool (n_group, S), whether a row out
-    of a state can reach the group at all
+    like ``lc_reach``, :func:`compact_mask`); row_groups : uint8 (n_period * 30 * n_cell * S,),
+    per life-course row (the rows of ``lc_reach``, flat), bit g set if the row gives the group
+    positive probability (``sim/pack.row_groups``): a flagged row without is not scaled
     reach : int64 (S, S), the states a row out of a state gives positive probability in some
     period, age or cell, in increasing order (``n_reach`` (S,) of them; the rest is padding):
     rows are read, modified and drawn over these only, which gives the same result as over all
@@ -125,7 +126,7 @@ class Tables(NamedTuple):
     risk_or: np.ndarray
     flag_or: np.ndarray
     group_mask: np.ndarray
-    group_any: np.ndarray
+    row_groups: np.ndarray
     reach: np.ndarray
     n_reach: np.ndarray
     dropout: np.ndarray
@@ -414,10 +415,11 @@ def _one_person(
             nr = tb.n_reach[state]
             loaded = False  # whether probs holds this row (modified by some odds ratio)
             flags = fj_last | (pov_last << 1) | (psych_last << 2) | (crime_before << 3)
-            if flags != 0:
+            rg = tb.row_groups[ri] if flags != 0 else 0  # groups with mass in this row
+            if rg != 0:
                 for g in range(n_group):
                     o = tb.flag_or[flags, g]
-                    if o != 1.0 and tb.group_any[g, state]:
+                    if o != 1.0 and (rg >> g) & 1:
                         if not loaded:
                             load_probs(lc2, ri, nr, probs)
                             loaded = True

@@ -70,6 +70,26 @@ def compact_rows(cum: np.ndarray, reach: np.ndarray, n_reach: np.ndarray) -> np.
     return np.ascontiguousarray(out)
 
 
+def row_groups(lc_reach: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``Tables.row_groups``: for each life-course row of ``lc_reach`` (flat, in its row order),
+    bit ``g`` set when the row gives positive probability to an outcome of risk group ``g``
+    (``mask``: (G, S, R), compact like the rows, :func:`~livschancer.sim.kernel.compact_mask`).
+
+    Read from the float32 cumulative values the kernel loads (their float64 differences are its
+    probabilities), so a bit is set exactly when the kernel's target sum would be positive. A
+    flagged person's row without mass on any of its flags' groups is drawn as it is: scaling a
+    zero target sum changes nothing (:func:`~livschancer.sim.kernel.scale_odds`), so the result
+    is the same bits, without loading the row as float64."""
+    if mask.shape[0] > 8:
+        raise ValueError(f"row_groups holds at most 8 groups in a uint8; got {mask.shape[0]}")
+    positive = np.diff(lc_reach.astype(np.float64), prepend=0.0, axis=-1) > 0.0
+    bits = np.zeros(lc_reach.shape[:-1], dtype=np.uint8)
+    for g in range(mask.shape[0]):
+        has = (positive & mask[g]).any(axis=-1)
+        bits |= has.astype(np.uint8) << np.uint8(g)
+    return np.ascontiguousarray(bits.reshape(-1))
+
+
 def flag_odds_ratios(risk_or: np.ndarray) -> np.ndarray:
     """Row ``f`` = the product of the rows of ``risk_or`` (n_risk, n_group) whose bit is set
     in ``f``, multiplied in risk order starting from 1.0 (the kernel looks rows up by last
@@ -101,8 +121,10 @@ def pack_parameters(params: ModelParameters, period_of_year: np.ndarray, year0: 
         .values,
         dtype=np.float64,
     )
+    lc_reach = compact_rows(cumulative(lc), reach, n_reach)
+    group_mask = compact_mask(groups, reach, n_reach)
     return Tables(
-        lc_reach=compact_rows(cumulative(lc), reach, n_reach),
+        lc_reach=lc_reach,
         move_cum=cumulative(params.move.transpose(*dims.MOVE_PROBS).values),
         parent_p=_f32(params.parent.transpose(*dims.PARENT_PROBS).values),
         job_p=_f32(params.job.transpose(*dims.JOB_PROBS).values),
@@ -111,8 +133,8 @@ def pack_parameters(params: ModelParameters, period_of_year: np.ndarray, year0: 
         crime_p=_f32(params.crime.transpose(*dims.CRIME_PROBS).values),
         risk_or=risk_or,
         flag_or=flag_odds_ratios(risk_or),
-        group_mask=compact_mask(groups, reach, n_reach),
-        group_any=np.ascontiguousarray(groups.any(axis=2)),
+        group_mask=group_mask,
+        row_groups=row_groups(lc_reach, group_mask),
         reach=reach,
         n_reach=n_reach,
         dropout=np.ascontiguousarray(states.transition_group("dropout")),
