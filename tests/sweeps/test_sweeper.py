@@ -9,6 +9,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from hydra.types import HydraContext
+from omegaconf import open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 import livschancer.cli  # noqa: F401  registers the run schema
@@ -96,3 +97,28 @@ def test_a_bad_value_in_a_swept_key_of_many_raises(sweeper):
     with pytest.raises((HydraException, OmegaConfBaseException)) as err:
         sweeper.validate_batch_is_legal(batch)
     assert "seed" in str(from_hydra_error(err.value))
+
+
+def test_applying_a_jobs_swept_values_gives_the_config_hydra_composes_for_it(sweeper):
+    """The fast check's premise: the first job's config with another job's swept values
+    applied is that job's own config (the run config; Hydra's runtime node aside)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from omegaconf import OmegaConf
+
+    cover = "scenario.activities.fritidsjob.coverage"
+    batch = [
+        ["seed=1", f"{cover}=0.1", "sim.threads=1"],
+        ["seed=7", f"{cover}=0.5", "sim.threads=1"],
+    ]
+    loader = sweeper.hydra_context.config_loader
+    jobs = [OverridesParser.create().parse_overrides(job) for job in batch]
+    swept = plugin.swept_positions(jobs)
+    assert swept == [0, 1]
+    fast = loader.load_sweep_config(sweeper.config, batch[0])
+    ConfigLoaderImpl._apply_overrides_to_config([jobs[1][i] for i in swept], fast)
+    full = loader.load_sweep_config(sweeper.config, batch[1])
+    for cfg in (fast, full):
+        with open_dict(cfg):
+            del cfg["hydra"]
+    assert OmegaConf.to_container(fast) == OmegaConf.to_container(full)
+    assert OmegaConf.select(fast, cover) == 0.5
