@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 import livschancer
 assert Path(livschancer.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve())
+import hydra_plugins.livschancer_sweeper as plugin
+assert Path(plugin.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve())
 from livschancer.cli import main
 main(sys.argv[2:])
 """

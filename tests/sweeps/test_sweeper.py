@@ -72,6 +72,15 @@ def test_a_config_group_sweep_is_composed_job_by_job(monkeypatch, sweeper):
     assert len(calls) == 2
 
 
+def test_a_group_the_repository_missed_is_still_composed_job_by_job(monkeypatch, sweeper):
+    """If a swept key passes for a plain value but the composed config chose it as a config
+    group, every job is composed, not patched."""
+    monkeypatch.setattr(plugin, "_plain", lambda loader, override: True)
+    calls = _count_compositions(monkeypatch, sweeper)
+    sweeper.validate_batch_is_legal([["scenario=with_plan"], ["scenario=without_plan"]])
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize(
     "bad",
     [

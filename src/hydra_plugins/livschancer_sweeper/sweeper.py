@@ -51,16 +51,17 @@ class LivschancerSweeper(BasicSweeper):
         assert self.hydra_context is not None
         assert self.config is not None
         loader = self.hydra_context.config_loader
-        jobs = [
-            OverridesParser.create(config_loader=loader).parse_overrides(list(job)) for job in batch
-        ]
+        parser = OverridesParser.create(config_loader=loader)
+        jobs = [parser.parse_overrides(list(job)) for job in batch]
         swept = swept_positions(jobs)
         if not jobs or swept is None or not all(_plain(loader, jobs[0][i]) for i in swept):
             super().validate_batch_is_legal(batch)
             return
         cfg = loader.load_sweep_config(self.config, list(batch[0]))
+        # a config group the repository did not know (one from hydra.searchpath, say): the
+        # composed config's choices name every group it used
         if any(jobs[0][i].key_or_group in cfg.hydra.runtime.choices for i in swept):
-            super().validate_batch_is_legal(batch[1:])  # a config group after all
+            super().validate_batch_is_legal(batch[1:])
             return
         for job in jobs[1:]:
             ConfigLoaderImpl._apply_overrides_to_config([job[i] for i in swept], cfg)
