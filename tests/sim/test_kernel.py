@@ -267,6 +267,51 @@ def test_larger_odds_ratio_never_lowers_the_target_mass():
         assert all(b >= a - 1e-12 for a, b in itertools.pairwise(masses)), masses
 
 
+# --- no reference counting in the person loop ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_person_loop_is_compiled_without_reference_counting():
+    """simulate_persons is compiled without numba's NRT: its inlined helpers would otherwise
+    add atomic incref/decref calls per person and per person-year on counts both threads
+    share (18-24% of the kernel, BENCHMARKS.md). Compiled afresh (the cache holds no IR) with
+    the function's own options and the argument types the kernel passes; the same run with
+    the options' NRT switched on shows the calls are there to find."""
+    from numba import njit, typeof
+
+    params = random_params(seed=0)
+    run = kernel_records(SEED, small_population(per_year=20, last=1996), params, EVERY_PROCESS)
+    pop = run.population
+    year0, period_of_year = year_tables(params, pop)
+    tb = pack_parameters(params, period_of_year, year0)
+    acts = pack_activities(list(EVERY_PROCESS))
+    args = (
+        np.uint64(SEED),
+        0,
+        pop.n,
+        run.people,
+        tb,
+        acts,
+        kernel.compact_mask(acts.target, tb.reach, tb.n_reach),
+        run.records,
+        np.empty(tb.lc_reach.shape[3]),
+        np.empty(len(EVERY_PROCESS), np.int16),
+        np.empty(len(EVERY_PROCESS), np.bool_),
+        np.ones(kernel.N_PROCESS),
+    )
+    sig = tuple(typeof(a) for a in args)
+    options = dict(kernel.simulate_persons.targetoptions)
+    options.pop("nopython", None)
+    assert options.get("_nrt") is False
+    calls = {}
+    for nrt in (False, True):
+        fresh = njit(**{**options, "_nrt": nrt})(kernel.simulate_persons.py_func)
+        fresh.compile(sig)
+        calls[nrt] = fresh.inspect_llvm(sig).count("call void @NRT_")
+    assert calls[False] == 0
+    assert calls[True] > 0
+
+
 # --- model constants ------------------------------------------------------------------------
 
 

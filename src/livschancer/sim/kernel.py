@@ -267,7 +267,13 @@ def bernoulli_or(p, odds_ratio):
     return odds_scale(p, odds_ratio)
 
 
-@njit(cache=True)
+# Compiled without numba's reference counting (NRT): nothing here allocates, and every array
+# lives in the caller (``simulate_chunk``) for the whole call. With it, each inlined helper
+# that takes an array and loops (``_one_person``, the draws) adds an atomic incref/decref pair
+# that numba's pruning pass cannot remove when the pair spans a loop (numba issue #2350), on
+# reference counts that both threads share: measured 18-24% of the kernel (BENCHMARKS.md). A
+# test checks that the compiled person loop calls no NRT function.
+@njit(cache=True, _nrt=False)
 def simulate_persons(
     seed, lo, hi, people, tb, acts, act_mask, records, probs, last_taken, drawn, or_proc
 ):
@@ -277,7 +283,8 @@ def simulate_persons(
     One call covers a block of persons so that the bundles are unpacked once per block, not
     per person. ``act_mask`` is ``acts.target`` compact (:func:`compact_mask`). ``probs`` (S,)
     float64, ``last_taken`` (K,) int16, ``drawn`` (K,) bool,
-    ``or_proc`` (N_PROCESS,) float64 are the thread's work space.
+    ``or_proc`` (N_PROCESS,) float64 are the thread's work space. No allocation (compiled
+    without NRT, see above).
     """
     n_area = tb.move_cum.shape[3]
     n_cell = tb.lc_reach.shape[2]
