@@ -14,10 +14,10 @@ from livschancer import states
 from livschancer.sim import kernel, pack
 from livschancer.sim.activities import Activity, pack_activities
 from livschancer.sim.pack import cumulative, pack_parameters
-from livschancer.sim.population import build_population
+from livschancer.sim.population import build_population, draw_people
 from livschancer.sim.run import year_tables
 from livschancer.tallies import count
-from livschancer.tallies.records import ABSENT, BITS
+from livschancer.tallies.records import ABSENT, BITS, empty_records
 from livschancer.transitions.params import Period
 from tests.helpers import random_params, small_population
 from tests.sim import reference
@@ -274,14 +274,13 @@ def test_larger_odds_ratio_never_lowers_the_target_mass():
 def test_person_loop_is_compiled_without_reference_counting():
     """simulate_persons is compiled without numba's NRT: its inlined helpers would otherwise
     add atomic incref/decref calls per person and per person-year on counts both threads
-    share (18-24% of the kernel, BENCHMARKS.md). Compiled afresh (the cache holds no IR) with
+    share (24% of the kernel's time, BENCHMARKS.md). Compiled afresh (the cache holds no IR) with
     the function's own options and the argument types the kernel passes; the same run with
     the options' NRT switched on shows the calls are there to find."""
     from numba import njit, typeof
 
     params = random_params(seed=0)
-    run = kernel_records(SEED, small_population(per_year=20, last=1996), params, EVERY_PROCESS)
-    pop = run.population
+    pop = build_population(small_population(per_year=20, last=1996))
     year0, period_of_year = year_tables(params, pop)
     tb = pack_parameters(params, period_of_year, year0)
     acts = pack_activities(list(EVERY_PROCESS))
@@ -289,11 +288,11 @@ def test_person_loop_is_compiled_without_reference_counting():
         np.uint64(SEED),
         0,
         pop.n,
-        run.people,
+        draw_people(SEED, pop, np.arange(pop.n, dtype=np.uint64)),
         tb,
         acts,
         kernel.compact_mask(acts.target, tb.reach, tb.n_reach),
-        run.records,
+        empty_records(pop.n),
         np.empty(tb.lc_reach.shape[3]),
         np.empty(len(EVERY_PROCESS), np.int16),
         np.empty(len(EVERY_PROCESS), np.bool_),

@@ -271,7 +271,7 @@ def bernoulli_or(p, odds_ratio):
 # lives in the caller (``simulate_chunk``) for the whole call. With it, each inlined helper
 # that takes an array and loops (``_one_person``, the draws) adds an atomic incref/decref pair
 # that numba's pruning pass cannot remove when the pair spans a loop (numba issue #2350), on
-# reference counts that both threads share: measured 18-24% of the kernel (BENCHMARKS.md). A
+# reference counts that both threads share: 24% of the kernel's time (BENCHMARKS.md). A
 # test checks that the compiled person loop calls no NRT function.
 @njit(cache=True, _nrt=False)
 def simulate_persons(
